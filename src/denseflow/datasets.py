@@ -1,0 +1,973 @@
+"""Data sets in the course's layout: X (n_x, m), one column per example, and Y (1, m).
+
+* :func:`planar_flower` — the two-petal "flower" of week 3, bit-identical to the course's
+  ``load_planar_dataset`` (same legacy seeding, same draw order, same arithmetic).
+* :func:`noisy_moons`, :func:`noisy_circles`, :func:`blobs`, :func:`gaussian_quantiles` — the
+  extra planar sets of the course's ``load_extra_datasets``, built with scikit-learn.
+* :data:`DATASETS` / :func:`load_dataset` — the planar sets by their command-line names.
+* :func:`load_cat` / :func:`load_cat_images` — the cat-vs-non-cat HDF5 files of weeks 2 and 4.
+* :func:`load_csv` / :func:`load_features_csv` — your own table, one row per example.
+* :func:`standardize`, :func:`standardization_stats`, :func:`train_val_split`, :func:`columns_to_images`.
+
+All labels are returned as float64 0.0/1.0 (the course uses uint8 for the flower and int64 for
+the cats; the models accept any of them, and float64 avoids unsigned wrap-around in ``1 - Y``).
+
+Only NumPy is imported here. h5py and scikit-learn are imported inside the functions that need
+them, so ``import denseflow`` stays light; install them with ``pip install "denseflow[data]"``.
+
+Examples
+--------
+>>> from denseflow.datasets import planar_flower
+>>> X, Y = planar_flower()
+>>> X.shape, Y.shape
+((2, 400), (1, 400))
+>>> X[:, 0].round(8)
+array([1.20444229, 3.57611415])
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import inspect
+import math
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from ._validation import check_choice, check_positive, check_positive_int, check_X, check_XY
+
+__all__ = [
+    "planar_flower",
+    "noisy_moons",
+    "noisy_circles",
+    "blobs",
+    "gaussian_quantiles",
+    "DATASETS",
+    "load_dataset",
+    "CatData",
+    "CatImages",
+    "load_cat",
+    "load_cat_images",
+    "columns_to_images",
+    "CsvData",
+    "load_csv",
+    "load_features_csv",
+    "standardization_stats",
+    "standardize",
+    "train_val_split",
+]
+
+_MAX_SEED = 2**32 - 1
+
+
+# ---------------------------------------------------------------------------------------------
+# small helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_seed(seed, owner: str, *, allow_none: bool = False):
+    """An int in [0, 2**32 - 1] (what ``np.random.RandomState`` accepts), or None if allowed."""
+    if seed is None and allow_none:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        extra = " or None" if allow_none else ""
+        raise TypeError(f"The 'seed' parameter of {owner} must be an int{extra}. Got {seed!r} instead.")
+    if not 0 <= seed <= _MAX_SEED:
+        raise ValueError(
+            f"The 'seed' parameter of {owner} must be an int in [0, 2**32 - 1]. Got {seed!r} instead."
+        )
+    return int(seed)
+
+
+def _check_m(m, owner: str, *, even: bool = False, minimum: int = 2):
+    m = check_positive_int(m, "m", owner)
+    if m < minimum:
+        raise ValueError(f"The 'm' parameter of {owner} must be an int >= {minimum}. Got {m!r} instead.")
+    if even and m % 2:
+        raise ValueError(
+            f"The 'm' parameter of {owner} must be an even int (m/2 points per class). "
+            f"Got {m!r} instead; use {m + 1} or {m - 1}."
+        )
+    return m
+
+
+def _import_optional(module: str, pip_name: str, owner: str):
+    """Import an optional dependency, or say which pip extra brings it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(
+            f"{owner} needs the optional package {pip_name!r}, which is not installed. "
+            f'Install it with: pip install "denseflow[data]" (or pip install {pip_name}).'
+        ) from exc
+
+
+def _check_path(path, param: str, owner: str) -> Path:
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"The {param!r} parameter of {owner} must be a path (str or pathlib.Path). Got {path!r} instead.")
+    return Path(path)
+
+
+def _column_labels(X, Y):
+    """(X, Y) from scikit-learn's (m, 2), (m,) to the course's (2, m), (1, m) float64."""
+    return np.ascontiguousarray(X.T, dtype=np.float64), Y.reshape(1, -1).astype(np.float64)
+
+
+# ---------------------------------------------------------------------------------------------
+# planar data sets
+# ---------------------------------------------------------------------------------------------
+
+
+def planar_flower(m: int = 400, seed: int = 1):
+    r"""The course's two-class "flower" (week 3, ``load_planar_dataset``).
+
+    For each class j ∈ {0, 1}, N = m/2 points are drawn, in this order, from a legacy
+    ``np.random.RandomState(seed)`` (the global NumPy seed is neither used nor changed):
+
+    .. math::
+
+        t = \mathrm{linspace}(3.12\,j,\ 3.12\,(j+1),\ N) + 0.2\,\varepsilon, \qquad
+        r = 4 \sin(4t) + 0.2\,\eta, \qquad x = (r \sin t,\ r \cos t)
+
+    with ε, η ~ N(0, 1) (ε drawn before η). With the defaults the numbers are bit-identical to the
+    course's, which seeds the global generator with ``np.random.seed(1)``.
+
+    Parameters
+    ----------
+    m : int, default 400
+        Number of examples; a positive even int.
+    seed : int, default 1
+        Seed of the legacy ``RandomState`` (1 is the course's).
+
+    Returns
+    -------
+    X : ndarray of shape (2, m), float64
+        One column per point; the first m/2 columns are class 0.
+    Y : ndarray of shape (1, m), float64
+        Labels 0.0 (red) / 1.0 (blue). The course stores them as uint8.
+
+    Examples
+    --------
+    >>> X, Y = planar_flower()
+    >>> X[:, 0].round(8), int(Y.sum())
+    (array([1.20444229, 3.57611415]), 200)
+    """
+    owner = "planar_flower"
+    m = _check_m(m, owner, even=True)
+    seed = _check_seed(seed, owner)
+    rng = np.random.RandomState(seed)
+    N = m // 2
+    a = 4  # maximum ray of the flower
+    X = np.zeros((m, 2))
+    Y = np.zeros((m, 1))
+    for j in range(2):
+        ix = range(N * j, N * (j + 1))
+        # Same expressions, in the same order, as the course: bit-identical results.
+        t = np.linspace(j * 3.12, (j + 1) * 3.12, N) + rng.randn(N) * 0.2  # theta
+        r = a * np.sin(4 * t) + rng.randn(N) * 0.2  # radius
+        X[ix] = np.c_[r * np.sin(t), r * np.cos(t)]
+        Y[ix] = j
+    return np.ascontiguousarray(X.T), np.ascontiguousarray(Y.T)
+
+
+def noisy_moons(m: int = 200, noise: float = 0.2, seed: int | None = 1):
+    """Two interleaving half circles (scikit-learn's ``make_moons``; course: noise=.2).
+
+    Parameters
+    ----------
+    m : int, default 200
+        Number of examples (the course's N = 200).
+    noise : float, default 0.2
+        Standard deviation of the Gaussian noise added to the points.
+    seed : int or None, default 1
+        ``random_state`` for scikit-learn. The course passed none (the global generator), so its
+        exact points cannot be reproduced; None does the same.
+
+    Returns
+    -------
+    X : ndarray of shape (2, m), float64
+    Y : ndarray of shape (1, m), float64 of 0.0/1.0
+
+    Examples
+    --------
+    >>> X, Y = noisy_moons(m=10)
+    >>> X.shape, Y.shape, np.unique(Y).tolist()
+    ((2, 10), (1, 10), [0.0, 1.0])
+    """
+    owner = "noisy_moons"
+    m = _check_m(m, owner)
+    noise = check_positive(noise, "noise", owner, allow_zero=True)
+    seed = _check_seed(seed, owner, allow_none=True)
+    sk = _import_optional("sklearn.datasets", "scikit-learn", owner)
+    return _column_labels(*sk.make_moons(n_samples=m, noise=noise, random_state=seed))
+
+
+def noisy_circles(m: int = 200, factor: float = 0.5, noise: float = 0.3, seed: int | None = 1):
+    """A small circle (label 1) inside a large one (label 0) (``make_circles``; course: factor=.5, noise=.3).
+
+    Parameters
+    ----------
+    m : int, default 200
+        Number of examples.
+    factor : float, default 0.5
+        Radius of the inner circle relative to the outer one, in (0, 1).
+    noise : float, default 0.3
+        Standard deviation of the Gaussian noise.
+    seed : int or None, default 1
+        ``random_state`` for scikit-learn (the course used the global generator).
+
+    Returns
+    -------
+    X : ndarray of shape (2, m), float64
+    Y : ndarray of shape (1, m), float64 of 0.0/1.0
+
+    Examples
+    --------
+    >>> X, Y = noisy_circles(m=10)
+    >>> X.shape, Y.shape
+    ((2, 10), (1, 10))
+    """
+    owner = "noisy_circles"
+    m = _check_m(m, owner)
+    factor = check_positive(factor, "factor", owner)
+    if factor >= 1:
+        raise ValueError(f"The 'factor' parameter of {owner} must be in (0, 1). Got {factor!r} instead.")
+    noise = check_positive(noise, "noise", owner, allow_zero=True)
+    seed = _check_seed(seed, owner, allow_none=True)
+    sk = _import_optional("sklearn.datasets", "scikit-learn", owner)
+    return _column_labels(*sk.make_circles(n_samples=m, factor=factor, noise=noise, random_state=seed))
+
+
+def blobs(m: int = 200, seed: int | None = 5, centers: int = 6):
+    """Gaussian blobs around ``centers`` centres, labelled by centre index mod 2.
+
+    The course makes six blobs (``make_blobs(n_samples=N, random_state=5, n_features=2,
+    centers=6)``) and then uses ``Y % 2`` so that the task stays binary; so does this function.
+
+    Parameters
+    ----------
+    m : int, default 200
+        Number of examples.
+    seed : int or None, default 5
+        ``random_state`` for scikit-learn; 5 is the course's, so the defaults reproduce its data.
+    centers : int, default 6
+        Number of blobs (>= 2).
+
+    Returns
+    -------
+    X : ndarray of shape (2, m), float64
+    Y : ndarray of shape (1, m), float64 of 0.0/1.0 (blob index mod 2)
+
+    Examples
+    --------
+    >>> X, Y = blobs(m=12)
+    >>> X.shape, np.unique(Y).tolist()
+    ((2, 12), [0.0, 1.0])
+    """
+    owner = "blobs"
+    m = _check_m(m, owner)
+    seed = _check_seed(seed, owner, allow_none=True)
+    centers = check_positive_int(centers, "centers", owner)
+    if centers < 2:
+        raise ValueError(f"The 'centers' parameter of {owner} must be an int >= 2. Got {centers!r} instead.")
+    sk = _import_optional("sklearn.datasets", "scikit-learn", owner)
+    X, Y = sk.make_blobs(n_samples=m, random_state=seed, n_features=2, centers=centers)
+    return _column_labels(X, Y % 2)
+
+
+def gaussian_quantiles(m: int = 200, seed: int | None = 1, n_classes: int = 2, cov: float = 0.5):
+    """Concentric classes cut from one Gaussian by quantiles (``make_gaussian_quantiles``).
+
+    The course's call: ``mean=None, cov=0.5, n_features=2, n_classes=2, shuffle=True``.
+
+    Parameters
+    ----------
+    m : int, default 200
+        Number of examples (>= n_classes).
+    seed : int or None, default 1
+        ``random_state`` for scikit-learn (the course passed None).
+    n_classes : int, default 2
+        Number of classes; labels are 0 .. n_classes-1 (binary with the default).
+    cov : float, default 0.5
+        Variance of the (isotropic) Gaussian.
+
+    Returns
+    -------
+    X : ndarray of shape (2, m), float64
+    Y : ndarray of shape (1, m), float64 of class indices
+
+    Examples
+    --------
+    >>> X, Y = gaussian_quantiles(m=10)
+    >>> X.shape, np.unique(Y).tolist()
+    ((2, 10), [0.0, 1.0])
+    """
+    owner = "gaussian_quantiles"
+    m = _check_m(m, owner)
+    seed = _check_seed(seed, owner, allow_none=True)
+    n_classes = check_positive_int(n_classes, "n_classes", owner)
+    if n_classes < 2 or n_classes > m:
+        raise ValueError(
+            f"The 'n_classes' parameter of {owner} must be an int in [2, m={m}]. Got {n_classes!r} instead."
+        )
+    cov = check_positive(cov, "cov", owner)
+    sk = _import_optional("sklearn.datasets", "scikit-learn", owner)
+    X, Y = sk.make_gaussian_quantiles(
+        mean=None, cov=cov, n_samples=m, n_features=2, n_classes=n_classes, shuffle=True, random_state=seed
+    )
+    return _column_labels(X, Y)
+
+
+#: The planar data sets by their command-line names (``denseflow train --dataset NAME``).
+DATASETS = {
+    "planar": planar_flower,
+    "moons": noisy_moons,
+    "circles": noisy_circles,
+    "blobs": blobs,
+    "gaussian-quantiles": gaussian_quantiles,
+}
+
+
+def load_dataset(name: str, **kwargs):
+    """Build a planar data set by its name in :data:`DATASETS`.
+
+    Parameters
+    ----------
+    name : {'planar', 'moons', 'circles', 'blobs', 'gaussian-quantiles'}
+    **kwargs
+        Passed on to the generator (e.g. ``m``, ``seed``, ``noise``).
+
+    Returns
+    -------
+    X : ndarray of shape (2, m)
+    Y : ndarray of shape (1, m)
+
+    Examples
+    --------
+    >>> X, Y = load_dataset("planar", m=10)
+    >>> X.shape
+    (2, 10)
+    """
+    check_choice(name, DATASETS, "name", "load_dataset")
+    func = DATASETS[name]
+    params = inspect.signature(func).parameters
+    unknown = sorted(set(kwargs) - set(params))
+    if unknown:
+        raise TypeError(
+            f"load_dataset({name!r}) got unknown parameter(s) {unknown}; {func.__name__} accepts "
+            f"{list(params)}."
+        )
+    return func(**kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# cat vs non-cat (HDF5)
+# ---------------------------------------------------------------------------------------------
+
+_CAT_FILES = {
+    "train": ("train_catvnoncat.h5", "train_set_x", "train_set_y"),
+    "test": ("test_catvnoncat.h5", "test_set_x", "test_set_y"),
+}
+_CAT_DEFAULT_CLASSES = ["non-cat", "cat"]
+
+
+class CatImages(NamedTuple):
+    """The raw cat-vs-non-cat arrays as stored in the HDF5 files (for plotting).
+
+    Attributes
+    ----------
+    train_images : ndarray of shape (m_train, 64, 64, 3), uint8
+    train_labels : ndarray of shape (m_train,), int64 (1 = cat)
+    test_images : ndarray of shape (m_test, 64, 64, 3), uint8
+    test_labels : ndarray of shape (m_test,), int64
+    classes : list of str
+        ``['non-cat', 'cat']``: ``classes[label]`` names a label.
+    """
+
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    classes: list
+
+
+class CatData(NamedTuple):
+    """The cat data in the course's layout; unpacks as ``train_X, train_Y, test_X, test_Y, classes``.
+
+    Attributes
+    ----------
+    train_X : ndarray of shape (12288, 209), float64 in [0, 1]
+        Each image flattened in C order into one column, divided by 255.
+    train_Y : ndarray of shape (1, 209), float64 of 0.0/1.0 (1 = cat)
+    test_X : ndarray of shape (12288, 50), float64 in [0, 1]
+    test_Y : ndarray of shape (1, 50), float64
+    classes : list of str
+        ``['non-cat', 'cat']``.
+    """
+
+    train_X: np.ndarray
+    train_Y: np.ndarray
+    test_X: np.ndarray
+    test_Y: np.ndarray
+    classes: list
+
+
+def _read_cat_file(h5py, path: Path, x_key: str, y_key: str):
+    expected = f"datasets {x_key!r} (m, 64, 64, 3) uint8, {y_key!r} (m,) of 0/1 and 'list_classes'"
+    try:
+        with h5py.File(path, "r") as f:
+            found = sorted(f.keys())
+            missing = [k for k in (x_key, y_key) if not isinstance(f.get(k), h5py.Dataset)]
+            if not missing:
+                x = f[x_key][()]
+                y = f[y_key][()]
+                classes = f["list_classes"][()] if isinstance(f.get("list_classes"), h5py.Dataset) else None
+    except OSError as exc:
+        raise ValueError(
+            f"{path} is not a readable HDF5 file ({exc}). Expected the course's {path.name} holding "
+            f"{expected}; the file may be truncated or corrupted: download it again."
+        ) from None
+    if missing:
+        raise ValueError(f"{path} lacks dataset(s) {missing}: expected {expected}; found {found}.")
+    if x.ndim != 4 or x.dtype != np.uint8 or x.shape[0] == 0:
+        raise ValueError(
+            f"Dataset {x_key!r} in {path} must be uint8 images of shape (m, height, width, channels) with "
+            f"m >= 1, e.g. (209, 64, 64, 3); found shape {x.shape}, dtype {x.dtype}."
+        )
+    if not (y.ndim == 1 or (y.ndim == 2 and 1 in y.shape)):
+        raise ValueError(
+            f"Dataset {y_key!r} in {path} must be a vector of labels of shape (m,); found shape {y.shape}."
+        )
+    y = y.reshape(-1)
+    if y.shape[0] != x.shape[0]:
+        raise ValueError(
+            f"{path} holds {x.shape[0]} images in {x_key!r} but {y.shape[0]} labels in {y_key!r}: "
+            f"one label per image expected."
+        )
+    if not np.all((y == 0) | (y == 1)):
+        raise ValueError(f"Dataset {y_key!r} in {path} must hold labels 0/1; found {np.unique(y)[:5].tolist()}.")
+    if classes is not None:
+        classes = [c.decode("utf-8") if isinstance(c, bytes) else str(c) for c in np.ravel(classes)]
+        if len(classes) != 2:
+            raise ValueError(f"Dataset 'list_classes' in {path} must hold 2 class names; found {classes}.")
+    return x, y.astype(np.int64), classes
+
+
+def load_cat_images(data_dir) -> CatImages:
+    """Read the raw uint8 images and labels of the cat-vs-non-cat files (for plots).
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        Folder holding ``train_catvnoncat.h5`` and ``test_catvnoncat.h5``.
+
+    Returns
+    -------
+    CatImages
+        ``(train_images, train_labels, test_images, test_labels, classes)``, see :class:`CatImages`.
+        ``list_classes`` is optional in the files (default ``['non-cat', 'cat']``).
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder or one of the two files does not exist.
+    ValueError
+        A file is not HDF5 (truncated, garbage), lacks a dataset, or has the wrong shapes.
+
+    Examples
+    --------
+    >>> imgs = load_cat_images("data")  # doctest: +SKIP
+    >>> imgs.train_images.shape  # doctest: +SKIP
+    (209, 64, 64, 3)
+    """
+    owner = "load_cat_images"
+    data_dir = _check_path(data_dir, "data_dir", owner)
+    names = [spec[0] for spec in _CAT_FILES.values()]
+    if not data_dir.exists():
+        raise FileNotFoundError(
+            f"The data folder {str(data_dir)!r} does not exist; expected a folder holding {names}."
+        )
+    if not data_dir.is_dir():
+        raise NotADirectoryError(f"{str(data_dir)!r} is a file; pass the folder that holds {names}.")
+    missing = [n for n in names if not (data_dir / n).is_file()]
+    if missing:
+        found = sorted(p.name for p in data_dir.iterdir())[:20]
+        raise FileNotFoundError(
+            f"{str(data_dir)!r} lacks {missing}; expected {names}. Found: {found or 'an empty folder'}."
+        )
+    h5py = _import_optional("h5py", "h5py", owner)
+    out = {split: _read_cat_file(h5py, data_dir / f, xk, yk) for split, (f, xk, yk) in _CAT_FILES.items()}
+    (x_tr, y_tr, c_tr), (x_te, y_te, c_te) = out["train"], out["test"]
+    if x_tr.shape[1:] != x_te.shape[1:]:
+        raise ValueError(
+            f"Train and test images differ in shape: {x_tr.shape[1:]} vs {x_te.shape[1:]}; "
+            f"both files must hold images of the same (height, width, channels)."
+        )
+    if c_tr is not None and c_te is not None and c_tr != c_te:
+        raise ValueError(f"'list_classes' differs between the files: {c_tr} (train) vs {c_te} (test).")
+    classes = c_te or c_tr or list(_CAT_DEFAULT_CLASSES)
+    return CatImages(x_tr, y_tr, x_te, y_te, classes)
+
+
+def load_cat(data_dir) -> CatData:
+    """Load cat-vs-non-cat in the course's layout: X (12288, m) in [0, 1], Y (1, m).
+
+    Each image (64, 64, 3) is flattened in C order into one column,
+    ``x.reshape(x.shape[0], -1).T / 255``, exactly as the course does (no other scaling).
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        Folder holding ``train_catvnoncat.h5`` and ``test_catvnoncat.h5`` (your own copy:
+        denseflow does not ship or download them).
+
+    Returns
+    -------
+    CatData
+        ``train_X`` (12288, 209), ``train_Y`` (1, 209), ``test_X`` (12288, 50), ``test_Y`` (1, 50),
+        ``classes`` ``['non-cat', 'cat']``; unpacks into these five. Raw uint8 images for plots:
+        :func:`load_cat_images`, or :func:`columns_to_images` on columns of X.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        As :func:`load_cat_images`.
+
+    Examples
+    --------
+    >>> train_X, train_Y, test_X, test_Y, classes = load_cat("data")  # doctest: +SKIP
+    >>> train_X.shape, test_Y.shape, classes  # doctest: +SKIP
+    ((12288, 209), (1, 50), ['non-cat', 'cat'])
+    """
+    imgs = load_cat_images(data_dir)
+
+    def flat(x):
+        return x.reshape(x.shape[0], -1).T / 255.0
+
+    def row(y):
+        return y.reshape(1, -1).astype(np.float64)
+
+    return CatData(flat(imgs.train_images), row(imgs.train_labels), flat(imgs.test_images),
+                   row(imgs.test_labels), imgs.classes)
+
+
+def columns_to_images(X, image_shape=(64, 64, 3)):
+    """Undo the course's flattening: X (h·w·c, m) in [0, 1] → uint8 images (m, h, w, c).
+
+    Exact for columns made by :func:`load_cat` (x / 255 · 255 rounds back to x).
+
+    Examples
+    --------
+    >>> x = np.arange(12, dtype=np.uint8).reshape(1, 2, 2, 3)
+    >>> bool(np.array_equal(columns_to_images(x.reshape(1, -1).T / 255, (2, 2, 3)), x))
+    True
+    """
+    shape = tuple(int(s) for s in image_shape)
+    X = check_X(X, int(np.prod(shape)), owner=f"an image of shape {shape}")
+    if X.min() < 0 or X.max() > 1:
+        raise ValueError(f"X must hold pixel values in [0, 1] (pixels / 255); found [{X.min():g}, {X.max():g}].")
+    return np.rint(X.T * 255).astype(np.uint8).reshape((X.shape[1],) + shape)
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV
+# ---------------------------------------------------------------------------------------------
+
+_MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}
+
+
+class CsvData(NamedTuple):
+    """A labelled table in the course's layout.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_x, m), float64
+        Features, one column per row of the file (standardized if asked).
+    Y : ndarray of shape (1, m), float64
+        Labels. 0/1 labels are kept; any other values are mapped to 0 .. C-1 in sorted order.
+    feature_names : list of str
+        From the header, or ``x1 .. xn`` without one.
+    mean, std : ndarray of shape (n_x, 1) or None
+        Standardization statistics (None when ``standardize=False``); apply them to new data
+        with :func:`standardize`.
+    label_name : str
+        The label column's header, or ``'y'``.
+    classes : list or None
+        None when the labels were already 0/1; otherwise the original values, sorted
+        (numbers numerically, text alphabetically): ``classes[k]`` is what label k stands for.
+    """
+
+    X: np.ndarray
+    Y: np.ndarray
+    feature_names: list
+    mean: np.ndarray | None
+    std: np.ndarray | None
+    label_name: str
+    classes: list | None
+
+
+def _parse_float(cell: str):
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def _read_rows(path, delimiter, has_header, owner, *, force_header=False):
+    """Return (path, header or None, header_line, [(line, fields)], n_fields); cells stripped, blank lines skipped."""
+    path = _check_path(path, "path", owner)
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
+        raise ValueError(f"The 'delimiter' parameter of {owner} must be a single character. Got {delimiter!r} instead.")
+    if has_header not in (None, True, False):
+        raise TypeError(f"The 'has_header' parameter of {owner} must be True, False or None (auto). Got {has_header!r} instead.")
+    if not path.exists():
+        raise FileNotFoundError(f"The CSV file {str(path)!r} does not exist.")
+    if path.is_dir():
+        raise IsADirectoryError(f"{str(path)!r} is a folder; pass the path of a CSV file.")
+    rows = []
+    line = 0
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            for fields in reader:
+                start, line = line + 1, reader.line_num
+                if not fields or (len(fields) == 1 and not fields[0].strip()):
+                    continue  # blank line
+                rows.append((start, [f.strip() for f in fields]))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: could not be read as UTF-8 text ({exc}). Save the file as UTF-8 CSV.") from None
+    except csv.Error as exc:
+        raise ValueError(f"{path}, line {line + 1}: could not be parsed as CSV ({exc}).") from None
+    if not rows:
+        raise ValueError(
+            f"{path} is empty: expected an optional header line, then one line per example with "
+            f"{delimiter!r}-separated numbers."
+        )
+    if has_header is None:
+        # Auto-detect: the first line is a header when none of its cells is a number.
+        has_header = force_header or all(_parse_float(c) is None for c in rows[0][1])
+    header, header_line = (rows[0][1], rows[0][0]) if has_header else (None, None)
+    data = rows[1:] if has_header else rows
+    if not data:
+        raise ValueError(f"{path} has a header on line {header_line} but no data lines after it.")
+    n_fields, ref = (len(header), f"the header on line {header_line}") if header else (len(data[0][1]), f"line {data[0][0]}")
+    for ln, fields in data:
+        if len(fields) != n_fields:
+            raise ValueError(
+                f"{path}, line {ln}: expected {n_fields} fields (as {ref}), found {len(fields)}. "
+                f"Check for a missing or extra {delimiter!r} on that line."
+            )
+    return path, header, header_line, data, n_fields
+
+
+def _resolve_column(column, header, n_fields, path, param, owner):
+    """A column given by index (negative allowed) or header name → 0-based index."""
+    if isinstance(column, str):
+        if header is None:
+            raise ValueError(
+                f"The {param!r} parameter of {owner} is the name {column!r}, but {path} has no header "
+                f"line. Pass a column index instead (0 .. {n_fields - 1}, or -1 for the last)."
+            )
+        hits = [i for i, h in enumerate(header) if h == column]
+        if not hits:
+            raise ValueError(
+                f"The {param!r} parameter of {owner} is {column!r}, which is not a column of {path}; "
+                f"the header has {header}."
+            )
+        if len(hits) > 1:
+            raise ValueError(f"{path}: the header names {len(hits)} columns {column!r} (columns {[h + 1 for h in hits]}); rename them.")
+        return hits[0]
+    if isinstance(column, bool) or not isinstance(column, (int, np.integer)):
+        raise TypeError(f"The {param!r} parameter of {owner} must be a column index (int) or a header name (str). Got {column!r} instead.")
+    if not -n_fields <= column < n_fields:
+        raise ValueError(
+            f"The {param!r} parameter of {owner} is {column}, but {path} has {n_fields} column(s): "
+            f"use 0 .. {n_fields - 1} or -{n_fields} .. -1."
+        )
+    return int(column) % n_fields
+
+
+def _where(path, ln, j, header):
+    name = f" ({header[j]!r})" if header else ""
+    return f"{path}, line {ln}, column {j + 1}{name}"
+
+
+def _parse_features(path, header, data, columns, delimiter):
+    X = np.empty((len(columns), len(data)))
+    for i, (ln, fields) in enumerate(data):
+        for k, j in enumerate(columns):
+            cell = fields[j]
+            if cell.lower() in _MISSING:
+                raise ValueError(
+                    f"{_where(path, ln, j, header)}: empty or missing value {cell!r}. Every feature must "
+                    f"be a number: fill in or drop that line."
+                )
+            value = _parse_float(cell)
+            if value is None:
+                hint = " (decimal comma? use '.' as the decimal mark)" if "," in cell and delimiter != "," else ""
+                raise ValueError(f"{_where(path, ln, j, header)}: {cell!r} is not a number{hint}.")
+            if not math.isfinite(value):
+                raise ValueError(f"{_where(path, ln, j, header)}: {cell!r} is not a finite number.")
+            X[k, i] = value
+    return X
+
+
+def _feature_columns(n_fields, skip, path, delimiter, first_line, owner):
+    columns = [j for j in range(n_fields) if j != skip]
+    if not columns:
+        hint = ""
+        others = [d for d in ",;\t|" if d != delimiter and d in first_line]
+        if others:
+            hint = f" The first line contains {others[0]!r}: pass delimiter={others[0]!r}?"
+        raise ValueError(f"{path} has {n_fields} column(s) and no feature column left for {owner}.{hint}")
+    return columns
+
+
+def _parse_labels(path, header, data, j):
+    raw = []
+    for ln, fields in data:
+        cell = fields[j]
+        if cell.lower() in _MISSING:
+            raise ValueError(f"{_where(path, ln, j, header)}: missing label {cell!r}. Every line needs a label.")
+        raw.append(cell)
+    nums = [_parse_float(c) for c in raw]
+    is_num = [v is not None for v in nums]
+    if any(is_num) and not all(is_num):
+        a, b = is_num.index(True), is_num.index(False)
+        raise ValueError(
+            f"{_where(path, data[b][0], j, header)}: label {raw[b]!r} is text, but the label on line "
+            f"{data[a][0]} is the number {raw[a]!r}; use one kind of label throughout."
+        )
+    if all(is_num):
+        for (ln, _), v, c in zip(data, nums, raw):
+            if not math.isfinite(v):
+                raise ValueError(f"{_where(path, ln, j, header)}: label {c!r} is not a finite number.")
+        values = np.array(nums, dtype=np.float64)
+        if np.all((values == 0) | (values == 1)):
+            return values.reshape(1, -1), None
+        uniq = np.unique(values)
+        classes = [int(u) if float(u).is_integer() else float(u) for u in uniq]
+        return np.searchsorted(uniq, values).astype(np.float64).reshape(1, -1), classes
+    classes = sorted(set(raw))
+    index = {c: k for k, c in enumerate(classes)}
+    return np.array([index[c] for c in raw], dtype=np.float64).reshape(1, -1), classes
+
+
+def load_csv(path, label_column=-1, standardize: bool = False, has_header=None, delimiter: str = ","):
+    """Load a labelled CSV file, one row per example, as X (n_x, m) and Y (1, m).
+
+    Parameters
+    ----------
+    path : str or Path
+        A UTF-8 text file. Blank lines are skipped; cells are stripped of spaces.
+    label_column : int or str, default -1
+        The label column: an index (0-based, negative counts from the end) or a header name.
+        Every other column is a feature and must hold numbers.
+    standardize : bool, default False
+        Rescale each feature to mean 0 and standard deviation 1 (a constant feature is only
+        centred: its std is taken as 1). The statistics are returned so that new data can be
+        scaled the same way with :func:`standardize`.
+    has_header : bool or None, default None
+        None detects it: the first line is a header when none of its cells is a number (or when
+        ``label_column`` is a name).
+    delimiter : str, default ","
+
+    Returns
+    -------
+    CsvData
+        ``(X, Y, feature_names, mean, std, label_name, classes)``, see :class:`CsvData`.
+        Labels that are not already 0/1 (text such as 'no'/'yes', or numbers such as -1/1) are
+        mapped to 0 .. C-1 in sorted order, and ``classes`` lists the originals.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    ValueError
+        The file is empty; a line has the wrong number of fields; a feature cell is empty, missing
+        ('NA', 'nan', '?') or not a number; a label is missing; ``label_column`` does not exist.
+        Messages give the 1-based line (as in a text editor) and column.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "toy.csv"
+    >>> _ = p.write_text("size,weight,kind\\n1,10,dog\\n3,30,cat\\n")
+    >>> data = load_csv(p, label_column="kind")
+    >>> data.X
+    array([[ 1.,  3.],
+           [10., 30.]])
+    >>> data.Y, data.classes
+    (array([[1., 0.]]), ['cat', 'dog'])
+    """
+    owner = "load_csv"
+    if not isinstance(standardize, (bool, np.bool_)):
+        raise TypeError(f"The 'standardize' parameter of {owner} must be True or False. Got {standardize!r} instead.")
+    path, header, _, data, n_fields = _read_rows(
+        path, delimiter, has_header, owner, force_header=isinstance(label_column, str)
+    )
+    j = _resolve_column(label_column, header, n_fields, path, "label_column", owner)
+    columns = _feature_columns(n_fields, j, path, delimiter, delimiter.join(data[0][1]), owner)
+    X = _parse_features(path, header, data, columns, delimiter)
+    Y, classes = _parse_labels(path, header, data, j)
+    names = [header[c] or f"x{k + 1}" for k, c in enumerate(columns)] if header else [f"x{k + 1}" for k in range(len(columns))]
+    label_name = (header[j] or "y") if header else "y"
+    mean = std = None
+    if standardize:
+        mean, std = standardization_stats(X)
+        X = (X - mean) / std
+    return CsvData(X, Y, names, mean, std, label_name, classes)
+
+
+def load_features_csv(path, has_header=None, delimiter: str = ",", ignore_column=None):
+    """Load a CSV file without labels (for prediction) as X (n_x, m).
+
+    Parameters
+    ----------
+    path : str or Path
+    has_header : bool or None, default None
+        None detects it (the first line is a header when none of its cells is a number).
+    delimiter : str, default ","
+    ignore_column : int, str or None, default None
+        A column to leave out, e.g. a label column present in the file.
+
+    Returns
+    -------
+    X : ndarray of shape (n_x, m), float64
+        Not standardized: apply the model's stored statistics with :func:`standardize`.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        As :func:`load_csv`, with the line and column of the offending cell.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "new.csv"
+    >>> _ = p.write_text("a,b\\n1,2\\n3,4\\n5,6\\n")
+    >>> load_features_csv(p)
+    array([[1., 3., 5.],
+           [2., 4., 6.]])
+    """
+    owner = "load_features_csv"
+    path, header, _, data, n_fields = _read_rows(
+        path, delimiter, has_header, owner, force_header=isinstance(ignore_column, str)
+    )
+    skip = None if ignore_column is None else _resolve_column(ignore_column, header, n_fields, path, "ignore_column", owner)
+    columns = _feature_columns(n_fields, skip, path, delimiter, delimiter.join(data[0][1]), owner)
+    return _parse_features(path, header, data, columns, delimiter)
+
+
+# ---------------------------------------------------------------------------------------------
+# standardization and splitting
+# ---------------------------------------------------------------------------------------------
+
+
+def standardization_stats(X):
+    """Per-feature mean and standard deviation of X (n_x, m), each (n_x, 1); a std of 0 becomes 1.
+
+    Examples
+    --------
+    >>> mean, std = standardization_stats(np.array([[1.0, 3.0], [5.0, 5.0]]))
+    >>> mean.ravel(), std.ravel()
+    (array([2., 5.]), array([1., 1.]))
+    """
+    X = check_X(X)
+    mean = X.mean(axis=1, keepdims=True)
+    std = X.std(axis=1, keepdims=True)
+    std[std == 0] = 1.0
+    return mean, std
+
+
+def standardize(X, mean, std):
+    r"""Apply stored statistics: :math:`(X - \mu) / \sigma`, feature by feature.
+
+    Parameters
+    ----------
+    X : array of shape (n_x, m)
+    mean, std : arrays of shape (n_x, 1) (or (n_x,)), as returned by :func:`load_csv`
+        or :func:`standardization_stats`; std must be > 0.
+
+    Returns
+    -------
+    ndarray of shape (n_x, m)
+
+    Examples
+    --------
+    >>> standardize(np.array([[1.0, 3.0]]), np.array([[2.0]]), np.array([[1.0]]))
+    array([[-1.,  1.]])
+    """
+    stats = []
+    for name, v in (("mean", mean), ("std", std)):
+        try:
+            v = np.asarray(v, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be a numeric array of shape (n_x, 1); got {type(v).__name__}.") from None
+        if not (v.ndim == 1 or (v.ndim == 2 and v.shape[1] == 1)) or v.size == 0:
+            raise ValueError(f"{name} must have shape (n_x, 1), one value per feature; got shape {v.shape}.")
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"{name} must hold finite numbers.")
+        stats.append(v.reshape(-1, 1))
+    mean, std = stats
+    if mean.shape != std.shape:
+        raise ValueError(f"mean and std must have the same shape; got {mean.shape} and {std.shape}.")
+    if np.any(std <= 0):
+        raise ValueError("std must be > 0 for every feature (standardization_stats uses 1 for constant features).")
+    X = check_X(X, mean.shape[0], owner="the standardization statistics")
+    return (X - mean) / std
+
+
+def train_val_split(X, Y, val_fraction: float = 0.2, seed: int | None = 0):
+    """Split the columns of X and Y at random into training and validation sets.
+
+    A permutation from ``np.random.default_rng(seed)`` is cut into
+    n_val = round(val_fraction · m) (at least 1) validation columns and the rest.
+
+    Parameters
+    ----------
+    X : array of shape (n_x, m)
+    Y : array of shape (n_y, m)
+    val_fraction : float in [0, 1), default 0.2
+        0 means no validation set.
+    seed : int or None, default 0
+        None draws a fresh, non-reproducible split.
+
+    Returns
+    -------
+    X_train, Y_train, X_val, Y_val
+        Arrays of shapes (n_x, m - n_val), (n_y, m - n_val), (n_x, n_val), (n_y, n_val).
+        With ``val_fraction=0``: X, Y unshuffled, and None, None.
+
+    Examples
+    --------
+    >>> X, Y = np.arange(20.0).reshape(2, 10), np.ones((1, 10))
+    >>> [a.shape for a in train_val_split(X, Y, 0.3, seed=0)]
+    [(2, 7), (1, 7), (2, 3), (1, 3)]
+    """
+    owner = "train_val_split"
+    X, Y = check_XY(X, Y)
+    val_fraction = check_positive(val_fraction, "val_fraction", owner, allow_zero=True)
+    if val_fraction >= 1:
+        raise ValueError(
+            f"The 'val_fraction' parameter of {owner} must be in [0, 1) (0 = no validation set). "
+            f"Got {val_fraction!r} instead."
+        )
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"The 'seed' parameter of {owner} must be an int >= 0 or None. Got {seed!r} instead.")
+    if val_fraction == 0:
+        return X, Y, None, None
+    m = X.shape[1]
+    n_val = max(1, int(round(val_fraction * m)))
+    if n_val >= m:
+        raise ValueError(
+            f"val_fraction={val_fraction} of m={m} examples leaves no training example; "
+            f"use a smaller val_fraction or more data."
+        )
+    perm = np.random.default_rng(seed).permutation(m)
+    val, train = perm[:n_val], perm[n_val:]
+    return X[:, train], Y[:, train], X[:, val], Y[:, val]
