@@ -190,7 +190,9 @@ class ReferenceEngine:
 
     Readable and pure (every update makes new arrays); :class:`denseflow.fast.FastEngine` is the
     buffered equivalent used for speed. Both expose ``step(compute_cost) -> cost or None``,
-    ``cost()`` and ``parameters`` / ``previous_parameters``.
+    ``cost()`` and ``parameters`` / ``previous_parameters``. When the computed cost is not
+    finite, ``step`` does not update, so ``previous_parameters`` is still θ(i−1), the last
+    parameters with a finite cost.
     """
 
     def __init__(self, parameters, X, Y, hidden: Activation, output: Activation, loss: Loss,
@@ -215,6 +217,9 @@ class ReferenceEngine:
     def step(self, compute_cost: bool = True):
         AL, caches = _model_forward(self.X, self.parameters, self.hidden, self.output)
         cost = self._cost(AL, caches) if compute_cost else None
+        if cost is not None and not math.isfinite(cost):
+            # Divergence: no update, so previous_parameters stays θ(i−1), the last finite-cost θ.
+            return cost
         grads = self.gradients(AL, caches)
         self.previous_parameters = self.parameters
         self.parameters, _ = self.optimizer.update(grads, GradientDescentState(0), self.parameters)
