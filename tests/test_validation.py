@@ -53,6 +53,8 @@ CASES = [
     ("predict before fit", lambda: ShallowNetwork().predict(X), ValueError, "not fitted yet"),
     ("transposed Y", lambda: LogisticRegression().fit(X, Y.T), ValueError, "pass Y.T"),
     ("one-hot not one-hot", lambda: DeepNetwork([3, 2, 3]).fit(X, np.ones((3, 4))), ValueError, "one-hot"),
+    ("loss vs output", lambda: DeepNetwork([3, 1], output_activation="identity", loss="binary_cross_entropy").fit(X, Y),
+     ValueError, "needs a sigmoid output"),
     ("sample weights shape", lambda: LogisticRegression().fit(X, Y, sample_weight=np.ones(3)), ValueError, "sample_weight"),
 ]
 

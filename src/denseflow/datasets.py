@@ -722,7 +722,10 @@ def _feature_columns(n_fields, skip, path, delimiter, first_line, owner):
         others = [d for d in ",;\t|" if d != delimiter and d in first_line]
         if others:
             hint = f" The first line contains {others[0]!r}: pass delimiter={others[0]!r}?"
-        raise ValueError(f"{path} has {n_fields} column(s) and no feature column left for {owner}.{hint}")
+        raise ValueError(
+            f"{path} has only {n_fields} column ({'the label' if skip is not None else 'ignored'}); "
+            f"{owner} needs at least one feature column.{hint}"
+        )
     return columns
 
 

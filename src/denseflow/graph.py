@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections import deque
 from typing import Callable, NamedTuple
 
 from scipy.special import expit
@@ -497,7 +498,7 @@ relu.__doc__ = """max(0, x) as a graph node.
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.6g}"
+    return f"{x + 0.0:.6g}"  # + 0.0 turns -0.0 into 0.0
 
 
 def _fmt_operand(x: float) -> str:
@@ -515,10 +516,13 @@ class Explanation(NamedTuple):
     backward : tuple of str
         One line per named node, right to left, with the chain rule used:
         ``"dJ/du = dJ/dv · dv/du = 3 · 1 = 3"``.
+    output : str
+        The name of the final node (``"J"``).
     """
 
     forward: tuple
     backward: tuple
+    output: str = "J"
 
     def lines(self) -> list:
         """All steps, forward then backward."""
@@ -527,7 +531,10 @@ class Explanation(NamedTuple):
     def __str__(self) -> str:
         out = ["Forward pass (left to right): compute each node's value"]
         out += [f"  {line}" for line in self.forward]
-        out.append("Backward pass (right to left): chain rule, dJ/dx = Σ dJ/dy · dy/dx")
+        J = self.output
+        out.append(
+            f"Backward pass (right to left): chain rule, d{J}/dx = Σ over the users y of x: d{J}/dy · dy/dx"
+        )
         out += [f"  {line}" for line in self.backward]
         return "\n".join(out)
 
@@ -554,10 +561,11 @@ def _local_derivatives(node: Value) -> dict:
 def explain(output: Value) -> Explanation:
     """Run ``output.backward()`` and describe every step, with values and the chain rule.
 
-    Nodes without a label get the names ``t1``, ``t2``, … in computation order; unlabeled leaves
-    are constants and are shown as numbers (no derivative line). The derivative lines use the
-    notes' notation: ``dJ/du = dJ/dv · dv/du = 3 · 1 = 3``; in code that number is ``u.grad``,
-    the notes' ``du``.
+    Nodes without a label get the names ``t1``, ``t2``, … in computation order (an unlabeled
+    final node is called ``J``); unlabeled leaves are constants and are shown as numbers (no
+    derivative line). The derivative lines use the notes' notation:
+    ``dJ/du = dJ/dv · dv/du = 3 · 1 = 3``; in code that number is ``u.grad``, the notes' ``du``.
+    Backward lines run right to left, breadth first from J.
 
     Parameters
     ----------
@@ -579,24 +587,26 @@ def explain(output: Value) -> Explanation:
     J = 3 * v = 3 * 11 = 33
     dJ/dJ = 1
     dJ/dv = 3
-    dJ/du = dJ/dv · dv/du = 3 · 1 = 3
     dJ/da = dJ/dv · dv/da = 3 · 1 = 3
-    dJ/dc = dJ/du · du/dc = 3 · 3 = 9
+    dJ/du = dJ/dv · dv/du = 3 · 1 = 3
     dJ/db = dJ/du · du/db = 3 · 2 = 6
+    dJ/dc = dJ/du · du/dc = 3 · 3 = 9
     """
     if not isinstance(output, Value):
-        raise TypeError(f"The 'output' parameter of explain must be a Value. Got {_describe(output)} instead.")
+        raise TypeError(
+            f"The 'output' parameter of explain must be a Value. Got {_describe(output)} instead."
+        )
     order = output.topological_order()
     names: dict = {}
     counter = 0
     for node in order:
         if node.label:
             names[node] = node.label
+        elif node is output:
+            names[node] = "J"
         elif node._parents:
             counter += 1
             names[node] = f"t{counter}"
-    if output not in names:
-        names[output] = "J"
 
     def show(node: Value) -> str:
         return names.get(node, _fmt_operand(node.data))
@@ -627,10 +637,23 @@ def explain(output: Value) -> Explanation:
             expr, nums = f"{node._op}({show(ops[0])})", f"{node._op}({_fmt(ops[0].data)})"
         forward.append(f"{names[node]} = {expr} = {nums} = {_fmt(node.data)}")
 
+    # Right to left, breadth first: a node is explained once every node that uses it has been
+    # (Kahn's algorithm from J), so the order reads like the notes: dv, da, du, db, dc.
+    pending = {node: len(children[node]) for node in order}
+    queue = deque([output])
+    right_to_left = []
+    while queue:
+        node = queue.popleft()
+        right_to_left.append(node)
+        for p in dict.fromkeys(node._parents):
+            pending[p] -= 1
+            if pending[p] == 0:
+                queue.append(p)
+
     output.backward()
     J = names[output]
     backward = [f"d{J}/d{J} = 1"]
-    for node in reversed(order):
+    for node in right_to_left:
         if node is output or node not in names:
             continue
         x = names[node]
@@ -648,7 +671,7 @@ def explain(output: Value) -> Explanation:
                 symbols.append(f"d{J}/d{names[y]} · d{names[y]}/d{x}")
                 numbers_.append(f"{_fmt_operand(y.grad)} · {_fmt_operand(d)}")
         backward.append(f"d{J}/d{x} = {' + '.join(symbols)} = {' + '.join(numbers_)} = {_fmt(node.grad)}")
-    return Explanation(tuple(forward), tuple(backward))
+    return Explanation(tuple(forward), tuple(backward), J)
 
 
 # ------------------------------------------------------------------------------ the notes' graphs
@@ -721,7 +744,7 @@ class LogisticExample(NamedTuple):
         return explain(self.L)
 
 
-def logistic_example(x1=1.0, x2=2.0, w1=0.5, w2=-0.3, b=0.1, y=1) -> LogisticExample:
+def logistic_example(x1=1.0, x2=2.0, w1=0.5, w2=-0.25, b=0.5, y=1) -> LogisticExample:
     """One example of logistic regression as a graph, with ``backward()`` run.
 
     z = w1 x1 + w2 x2 + b,  a = σ(z),  L(a, y) = −(y log a + (1 − y) log(1 − a)).
@@ -739,11 +762,13 @@ def logistic_example(x1=1.0, x2=2.0, w1=0.5, w2=-0.3, b=0.1, y=1) -> LogisticExa
 
     Examples
     --------
-    >>> ex = logistic_example(x1=1.0, x2=2.0, w1=0.5, w2=-0.3, b=0.1, y=1)
-    >>> round(ex.z.grad, 12) == round(ex.a.data - 1, 12)
-    True
-    >>> round(ex.w2.grad, 12) == round(2.0 * ex.z.grad, 12)
-    True
+    >>> ex = logistic_example(x1=1.0, x2=2.0, w1=0.5, w2=-0.25, b=0.5, y=1)
+    >>> ex.z.data, round(ex.a.data, 6)
+    (0.5, 0.622459)
+    >>> round(ex.z.grad, 6), round(ex.a.data - 1, 6)          # dz = a − y
+    (-0.377541, -0.377541)
+    >>> round(ex.w2.grad, 6), round(ex.b.grad, 6)             # dw2 = x2 · dz, db = dz
+    (-0.755081, -0.377541)
     """
     if not _is_real(y) or y not in (0, 1):
         raise ValueError(f"The 'y' parameter of logistic_example must be 0 or 1. Got {_describe(y)} instead.")

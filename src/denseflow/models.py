@@ -364,6 +364,13 @@ class Network:
         dims = self._resolve_layer_dims(X.shape[0], Yt.shape[0])
         if self.output_ == "softmax" and dims[-1] < 2:
             raise ValueError("A softmax output needs at least 2 units.")
+        loss_name = self._loss_name()
+        needs = get_loss(loss_name).fused_activation
+        if needs is not None and needs != self.output_:
+            raise ValueError(
+                f"The 'loss' parameter of {owner} is {loss_name!r}, which needs a {needs} output, but the "
+                f"output is {self.output_!r}. Use loss='squared_error' or leave loss=None."
+            )
         self.layer_dims_ = dims
         self.class_names_ = None if class_names is None else [str(c) for c in class_names]
         if self.standardize:
