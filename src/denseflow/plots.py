@@ -1,0 +1,291 @@
+"""The course's pictures: cost curve, decision boundary, mislabeled images, cost overlays.
+
+Every function builds and returns a :class:`matplotlib.figure.Figure` without touching pyplot,
+so nothing here selects a backend, opens a window or changes global state; the figures render
+with Agg when saved. :func:`save_figure` writes one atomically. Use them in a notebook (a
+``Figure`` displays itself) or from the command line (``denseflow train`` / ``denseflow plot``).
+
+matplotlib is imported inside the functions: ``import denseflow`` does not load it.
+
+Examples
+--------
+>>> from denseflow import ShallowNetwork, datasets
+>>> from denseflow.plots import plot_cost, plot_decision_boundary
+>>> X, Y = datasets.planar_flower()
+>>> model = ShallowNetwork(n_h=4, num_iterations=200, course=True, seed=2)
+>>> history = model.fit(X, Y)
+>>> fig = plot_cost(history, learning_rate=model.learning_rate)
+>>> fig.axes[0].get_xlabel()
+'iterations'
+>>> fig = plot_decision_boundary(model, X, Y)
+>>> len(fig.axes)
+1
+"""
+
+from __future__ import annotations
+
+import io as _io
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from ._validation import check_positive_int, check_XY
+
+__all__ = [
+    "plot_cost",
+    "plot_decision_boundary",
+    "plot_mislabeled",
+    "plot_cost_overlay",
+    "save_figure",
+]
+
+
+def _figure(figsize):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize, layout="constrained")
+
+
+def _as_history(history, name="history"):
+    from .training import History
+
+    if isinstance(history, History):
+        return history
+    if isinstance(history, Mapping):
+        return History.from_dict(history)
+    raise TypeError(
+        f"{name} must be a denseflow History (model.history_) or its to_dict() form; "
+        f"got {type(history).__name__}."
+    )
+
+
+def plot_cost(history, *, learning_rate=None, title=None, log_scale: bool = False, figsize=(6.0, 4.0)):
+    """The cost J against the iteration number, as the course plots it.
+
+    The training cost J(θ(i)) is drawn at each recorded iteration i; the validation cost is drawn
+    beside it when the history has one.
+
+    Parameters
+    ----------
+    history : History or dict
+        ``model.history_`` (or ``History.to_dict()``, e.g. a run's ``history.json``).
+    learning_rate : float, optional
+        Shown in the title as the course does ("Learning rate = 1.2").
+    title : str, optional
+        Overrides the title.
+    log_scale : bool, default False
+        Logarithmic cost axis.
+    figsize : (float, float)
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    h = _as_history(history)
+    if not h.costs:
+        raise ValueError("history holds no recorded cost; train the model first (history.costs is empty).")
+    fig = _figure(figsize)
+    ax = fig.add_subplot()
+    ax.plot(h.iterations, h.costs, label="training cost", color="tab:blue")
+    if h.val_costs:
+        ax.plot(h.iterations[: len(h.val_costs)], h.val_costs, label="validation cost", color="tab:orange")
+        ax.legend()
+    ax.set_xlabel("iterations")
+    ax.set_ylabel("cost J")
+    if log_scale:
+        ax.set_yscale("log")
+    if title is None:
+        title = "Cost" if learning_rate is None else f"Learning rate = {learning_rate:g}"
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    return fig
+
+
+def _labels_row(Y):
+    """(1, m) labels from (1, m) labels or (C, m) one-hot."""
+    return np.argmax(Y, axis=0) if Y.shape[0] > 1 else Y.ravel()
+
+
+def plot_decision_boundary(model, X, Y, *, resolution: int = 300, margin: float = 1.0, title=None,
+                           figsize=(6.0, 4.5)):
+    """The regions a model assigns to each class, with the training points on top (2-D data).
+
+    As in the course: predictions on a grid covering the points (plus ``margin``) are filled with
+    the Spectral colour map, and the points are drawn in the colour of their label.
+
+    Parameters
+    ----------
+    model : fitted model
+        Anything with ``predict(X) -> (1, m)`` taking X of shape (2, m) (every denseflow network).
+    X : ndarray of shape (2, m)
+    Y : ndarray of shape (1, m) (labels) or (C, m) (one-hot)
+    resolution : int, default 300
+        Grid points per axis.
+    margin : float, default 1.0
+        Extra room around the points, in data units.
+    title : str, optional
+    figsize : (float, float)
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        X does not have exactly two features.
+    """
+    X, Y = check_XY(X, Y, owner="plot_decision_boundary")
+    if X.shape[0] != 2:
+        raise ValueError(
+            f"plot_decision_boundary needs 2-D data: X of shape (2, m); got {X.shape[0]} features. "
+            f"For image data use plot_mislabeled."
+        )
+    resolution = check_positive_int(resolution, "resolution", "plot_decision_boundary")
+    if not hasattr(model, "predict"):
+        raise TypeError(f"model must have a predict method; got {type(model).__name__}.")
+    x_min, x_max = X[0].min() - margin, X[0].max() + margin
+    y_min, y_max = X[1].min() - margin, X[1].max() + margin
+    xx, yy = np.meshgrid(np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution))
+    Z = np.asarray(model.predict(np.vstack([xx.ravel(), yy.ravel()]))).reshape(xx.shape)
+    fig = _figure(figsize)
+    ax = fig.add_subplot()
+    ax.contourf(xx, yy, Z, cmap="Spectral", alpha=0.9)
+    ax.scatter(X[0], X[1], c=_labels_row(Y), cmap="Spectral", s=14, edgecolors="k", linewidths=0.3)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    if title is None:
+        dims = getattr(model, "layer_dims_", None)
+        title = "Decision boundary" if dims is None else f"Decision boundary, layers {list(dims)}"
+    ax.set_title(title)
+    return fig
+
+
+def plot_mislabeled(model, X, Y, images=None, classes=None, *, image_shape=(64, 64, 3), max_images: int = 10,
+                    ncols: int = 5, figsize=None):
+    """A grid of the examples the model gets wrong, titled with prediction and true class.
+
+    The course's "mislabeled images" picture: columns of X are images flattened in C order and
+    divided by 255 (the cat data: (12288, m) → (64, 64, 3)).
+
+    Parameters
+    ----------
+    model : fitted model
+        With ``predict(X) -> (1, m)``.
+    X : ndarray of shape (n_x, m)
+        The examples, in the layout the model takes.
+    Y : ndarray of shape (1, m)
+        True labels.
+    images : ndarray of shape (m, h, w, c), optional
+        The images to show (e.g. ``load_cat_images(...).test_images``); by default the columns
+        of X, reshaped to ``image_shape`` (X must then hold pixels / 255).
+    classes : list of str, optional
+        ``classes[label]`` names a label; default the model's ``class_names_`` or the numbers.
+    image_shape : tuple, default (64, 64, 3)
+    max_images : int, default 10
+        Show at most this many (the first ones).
+    ncols : int, default 5
+    figsize : (float, float), optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With a note instead of images when nothing is mislabeled.
+    """
+    from .datasets import columns_to_images
+
+    X, Y = check_XY(X, Y, owner="plot_mislabeled")
+    max_images = check_positive_int(max_images, "max_images", "plot_mislabeled")
+    ncols = check_positive_int(ncols, "ncols", "plot_mislabeled")
+    predicted = np.asarray(model.predict(X)).reshape(-1)
+    truth = _labels_row(Y).astype(np.int64)
+    wrong = np.flatnonzero(predicted.astype(np.int64) != truth)
+    if classes is None:
+        classes = getattr(model, "class_names_", None)
+    names = (lambda k: str(classes[k]) if classes is not None and 0 <= k < len(classes) else str(k))
+    shown = wrong[:max_images]
+    if images is None:
+        pictures = columns_to_images(X[:, shown], image_shape) if shown.size else None
+    else:
+        images = np.asarray(images)
+        if images.shape[0] != X.shape[1]:
+            raise ValueError(
+                f"images must hold one image per column of X: {X.shape[1]} images; got {images.shape[0]} "
+                f"(images has shape {images.shape})."
+            )
+        pictures = images[shown]
+    if shown.size == 0:
+        fig = _figure(figsize or (4.0, 1.5))
+        ax = fig.add_subplot()
+        ax.axis("off")
+        ax.text(0.5, 0.5, f"No mislabeled examples ({X.shape[1]} of {X.shape[1]} right)", ha="center", va="center")
+        return fig
+    n = shown.size
+    cols = min(ncols, n)
+    rows = -(-n // cols)
+    fig = _figure(figsize or (2.0 * cols, 2.3 * rows))
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+    for ax in axes:
+        ax.axis("off")
+    for ax, k, picture in zip(axes, shown, pictures):
+        ax.imshow(picture, interpolation="nearest")
+        ax.set_title(f"Prediction: {names(int(predicted[k]))}\nClass: {names(int(truth[k]))}", fontsize=8)
+    fig.suptitle(f"{wrong.size} mislabeled of {X.shape[1]}" + (f" (first {n} shown)" if n < wrong.size else ""))
+    return fig
+
+
+def plot_cost_overlay(histories, *, title="Cost curves", log_scale: bool = False, validation: bool = False,
+                      figsize=(7.0, 4.5)):
+    """Several runs' cost curves on one axis (e.g. the trials of a sweep).
+
+    Parameters
+    ----------
+    histories : dict of {label: History or dict}
+        One curve per run, labelled in the legend.
+    title : str
+    log_scale : bool, default False
+    validation : bool, default False
+        Draw the validation costs (dashed) too, where present.
+    figsize : (float, float)
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not isinstance(histories, Mapping) or not histories:
+        raise ValueError("histories must be a non-empty dict {label: History}.")
+    fig = _figure(figsize)
+    ax = fig.add_subplot()
+    for label, history in histories.items():
+        h = _as_history(history, f"histories[{label!r}]")
+        (line,) = ax.plot(h.iterations, h.costs, label=str(label))
+        if validation and h.val_costs:
+            ax.plot(h.iterations[: len(h.val_costs)], h.val_costs, linestyle="--", color=line.get_color())
+    ax.set_xlabel("iterations")
+    ax.set_ylabel("cost J")
+    if log_scale:
+        ax.set_yscale("log")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    if len(histories) <= 15:
+        ax.legend(fontsize=8)
+    return fig
+
+
+def save_figure(fig, path, *, dpi: int = 100) -> Path:
+    """Write ``fig`` to ``path`` atomically (format from the suffix: .png, .svg, .pdf; default PNG).
+
+    Returns
+    -------
+    Path
+    """
+    from .io import atomic_write
+
+    path = Path(path)
+    fmt = path.suffix[1:].lower() or "png"
+    buf = _io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=dpi)
+    with atomic_write(path) as f:
+        f.write(buf.getvalue())
+    return path

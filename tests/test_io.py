@@ -1,0 +1,378 @@
+"""Model files and checkpoints: round trips, atomic writes (also under SIGKILL), bad files."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+import denseflow
+from denseflow import DeepNetwork, LogisticRegression, Network, ShallowNetwork, datasets, io
+from denseflow.io import ModelFileError, atomic_write, load, load_checkpoint, save, save_checkpoint
+from denseflow.optimizers import GradientDescentState
+from denseflow.training import Checkpoint, History
+
+SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
+
+
+@pytest.fixture(scope="module")
+def planar():
+    return datasets.planar_flower()
+
+
+@pytest.fixture(scope="module")
+def shallow(planar):
+    X, Y = planar
+    model = ShallowNetwork(n_h=4, num_iterations=300, course=True, seed=2)
+    model.fit(X, Y, class_names=["red", "blue"])
+    return model
+
+
+@pytest.fixture
+def model_file(tmp_path, shallow):
+    path = tmp_path / "model.npz"
+    save(shallow, path)
+    return path
+
+
+def _rng_data(n_x=3, m=40, classes=2, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_x, m)) * 5 + 2
+    Y = rng.integers(0, classes, (1, m)).astype(float)
+    return X, Y
+
+
+# ---------------------------------------------------------------------------------------------
+# round trips
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: (LogisticRegression(learning_rate=0.05, num_iterations=50), _rng_data(), {}),
+        lambda: (ShallowNetwork(n_h=3, num_iterations=50, seed=1), _rng_data(), {"class_names": ["no", "yes"]}),
+        lambda: (DeepNetwork([3, 5, 4, 1], num_iterations=50, seed=3, standardize=True), _rng_data(), {}),
+        lambda: (DeepNetwork([3, 5, 3], num_iterations=40, seed=3, hidden_activation="leaky_relu",
+                             leaky_slope=0.2), _rng_data(classes=3), {"class_names": ["a", "b", "c"]}),
+        lambda: (ShallowNetwork(n_h=2, num_iterations=30, dtype="float32", seed=0), _rng_data(), {}),
+        lambda: (Network(hidden_layers=(4,), output_activation="identity", num_iterations=30, seed=0,
+                         learning_rate=0.01), (_rng_data()[0], _rng_data(seed=1)[0][:1]), {}),
+    ],
+    ids=["logistic", "shallow-names", "deep-standardized", "softmax-leaky", "float32", "regressor"],
+)
+def test_round_trip_reproduces_predictions_exactly(tmp_path, make):
+    model, (X, Y), fit_kw = make()
+    model.fit(X, Y, **fit_kw)
+    path = tmp_path / "m.npz"
+    save(model, path)
+    again = load(path)
+    assert type(again) is type(model)
+    assert again.get_config() == model.get_config()
+    assert again.layer_dims_ == model.layer_dims_
+    assert again.output_ == model.output_
+    for key, value in model.parameters_.items():
+        assert again.parameters_[key].dtype == value.dtype
+        np.testing.assert_array_equal(again.parameters_[key], value)
+    np.testing.assert_array_equal(again.predict_proba(X), model.predict_proba(X))
+    assert again.history_.to_dict() == model.history_.to_dict()
+    assert again.class_names_ == fit_kw.get("class_names")
+    assert again.optimizer_state_ == model.optimizer_state_
+    if model.input_mean_ is not None:
+        np.testing.assert_array_equal(again.input_mean_, model.input_mean_)
+        np.testing.assert_array_equal(again.input_std_, model.input_std_)
+
+
+def test_package_level_save_and_load(tmp_path, shallow, planar):
+    path = tmp_path / "model.npz"
+    denseflow.save(shallow, path)
+    again = denseflow.load(str(path))
+    assert again.accuracy(*planar) == shallow.accuracy(*planar)
+
+
+def test_file_layout_is_plain_arrays_and_json(model_file):
+    with np.load(model_file, allow_pickle=False) as npz:
+        assert sorted(npz.files) == ["W1", "W2", "b1", "b2", "metadata"]
+        meta = json.loads(str(npz["metadata"]))
+    assert meta["format"] == "denseflow-model"
+    assert meta["format_version"] == io.FORMAT_VERSION
+    assert meta["config"]["model"] == "ShallowNetwork"
+    assert meta["layer_dims"] == [2, 4, 1]
+    assert meta["class_names"] == ["red", "blue"]
+    assert len(meta["history"]["costs"]) == 300
+    assert set(meta["sha256"]) == {"W1", "b1", "W2", "b2"}
+
+
+def test_save_replaces_an_existing_file_and_leaves_no_temporary(tmp_path, shallow):
+    path = tmp_path / "model.npz"
+    path.write_bytes(b"old contents")
+    save(shallow, path)
+    load(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz"]
+
+
+def test_atomic_write_error_keeps_old_file(tmp_path):
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"old")
+    with pytest.raises(RuntimeError, match="boom"):
+        with atomic_write(path) as f:
+            f.write(b"partial new")
+            raise RuntimeError("boom")
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.bin"]
+
+
+def test_atomic_write_uses_umask_permissions(tmp_path):
+    path = tmp_path / "f.bin"
+    with atomic_write(path) as f:
+        f.write(b"x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~umask)
+
+
+@pytest.mark.parametrize(
+    "bad, exc, match",
+    [
+        ("not a model", TypeError, "denseflow model"),
+        (ShallowNetwork(), ValueError, "not fitted"),
+    ],
+)
+def test_save_rejects_bad_models(tmp_path, bad, exc, match):
+    with pytest.raises(exc, match=match):
+        save(bad, tmp_path / "m.npz")
+
+
+def test_save_into_missing_folder(tmp_path, shallow):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        save(shallow, tmp_path / "nope" / "m.npz")
+
+
+# ---------------------------------------------------------------------------------------------
+# bad model files: each one a ModelFileError (a ValueError) naming the file and the problem
+# ---------------------------------------------------------------------------------------------
+
+
+def _rewrite(path, *, meta_edit=None, arrays_edit=None, fix_digests=True):
+    """Rewrite a model file with edited metadata/arrays (as a tamperer or a buggy tool would)."""
+    with np.load(path, allow_pickle=False) as npz:
+        meta = json.loads(str(npz["metadata"]))
+        arrays = {k: npz[k] for k in npz.files if k != "metadata"}
+    if arrays_edit:
+        arrays_edit(arrays)
+    if meta_edit:
+        meta_edit(meta)
+    if fix_digests:
+        meta["sha256"] = {k: io._digest(np.asarray(v)) for k, v in arrays.items()}
+    np.savez(path, metadata=np.array(json.dumps(meta)), **arrays)
+
+
+def _truncate(path):
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _flip_weight_byte(path):
+    # Change one byte inside W1's numbers (stored uncompressed): the zip CRC or the digest catches it.
+    data = bytearray(path.read_bytes())
+    magic = data.index(b"\x93NUMPY", data.index(b"W1.npy"))
+    width = 2 if data[magic + 6] == 1 else 4  # header-length field of .npy format 1.0 / 2.0+
+    start = magic + 8 + width + int.from_bytes(data[magic + 8: magic + 8 + width], "little")
+    data[start + 3] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _add_unlisted_array(path):
+    with np.load(path, allow_pickle=False) as npz:
+        entries = {k: npz[k] for k in npz.files}
+    np.savez(path, junk=np.zeros(1), **entries)
+
+
+def _object_array(path):
+    meta = {"format": "denseflow-model", "format_version": 1, "sha256": {}}
+    np.savez(path, metadata=np.array(json.dumps(meta)), W1=np.array([{"evil": 1}], dtype=object))
+
+
+def _shape_mismatch(arrays):
+    arrays["W2"] = np.zeros((1, 5))
+
+
+def _swapped_weights(arrays):
+    arrays["W1"] = arrays["W1"] * 2  # same shape, digest not updated
+
+
+BAD_FILES = {
+    "empty": (lambda p: p.write_bytes(b""), "is empty"),
+    "text": (lambda p: p.write_text("W1 = [[1, 2]]\n"), "not a denseflow .npz file"),
+    "npy": (lambda p: np.save(open(p, "wb"), np.zeros(3)), "single NumPy .npy array"),
+    "truncated": (_truncate, "truncated or corrupted"),
+    "flipped-byte": (_flip_weight_byte, "corrupted|tampered|CRC"),
+    "object-array": (_object_array, "object \\(pickled\\) array"),
+    "foreign-npz": (lambda p: np.savez(p, W1=np.zeros((2, 2))), "has no 'metadata' entry"),
+    "bad-json": (lambda p: np.savez(p, metadata=np.array("{not json")), "not valid JSON"),
+    "newer-version": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(format_version=99)),
+                      "newer denseflow .*version 99"),
+    "shape-mismatch": (lambda p: _rewrite(p, arrays_edit=_shape_mismatch),
+                       "'W2' has shape \\(1, 5\\) but the architecture \\[2, 4, 1\\] needs"),
+    "tampered-weights": (lambda p: _rewrite(p, arrays_edit=_swapped_weights, fix_digests=False),
+                         "'W1' does not match its SHA-256 digest"),
+    "missing-weight": (lambda p: _rewrite(p, arrays_edit=lambda a: a.pop("b2")), "missing the parameter 'b2'"),
+    "extra-array": (lambda p: _rewrite(p, arrays_edit=lambda a: a.update(W3=np.zeros((1, 1))),
+                                       meta_edit=None), "beyond the 2 layers"),
+    "unlisted-array": (_add_unlisted_array, "does not list; it was tampered"),
+    "nan-weights": (lambda p: _rewrite(p, arrays_edit=lambda a: a["W1"].__setitem__((0, 0), np.nan)),
+                    "'W1' contains NaN"),
+    "unknown-model": (lambda p: _rewrite(p, meta_edit=lambda m: m["config"].update(model="Transformer")),
+                      "unknown model class 'Transformer'"),
+    "bad-config": (lambda p: _rewrite(p, meta_edit=lambda m: m["config"].update(learning_rate=-1)),
+                   "configuration is invalid.*learning_rate"),
+    "checkpoint-as-model": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(format="denseflow-checkpoint")),
+                            "is a training checkpoint"),
+    "wrong-classes": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(classes=[0, 1, 2])),
+                      "lists 3 classes but its sigmoid output has 2"),
+    "n_h-mismatch": (lambda p: _rewrite(p, meta_edit=lambda m: m["config"].update(n_h=7)),
+                     "disagrees with n_h = 7"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_model_files_raise_clear_errors(model_file, case):
+    damage, match = BAD_FILES[case]
+    damage(model_file)
+    with pytest.raises(ModelFileError, match=match) as info:
+        load(model_file)
+    message = str(info.value)
+    assert str(model_file) in message
+    assert "\n" not in message
+    assert isinstance(info.value, ValueError)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="No such model file"):
+        load(tmp_path / "absent.npz")
+    with pytest.raises(ModelFileError, match="is a folder"):
+        load(tmp_path)
+    with pytest.raises(TypeError, match="file path"):
+        load(42)
+
+
+# ---------------------------------------------------------------------------------------------
+# checkpoints
+# ---------------------------------------------------------------------------------------------
+
+
+def test_checkpoint_round_trip_and_exact_resume(tmp_path, planar):
+    X, Y = planar
+    full = ShallowNetwork(n_h=4, num_iterations=400, course=True, seed=2)
+    full.fit(X, Y)
+
+    saved = {}
+
+    def keep(event):
+        if event.completed == 150:
+            save_checkpoint(tmp_path / "ck.npz", event.checkpoint(), first.get_config(), extra={"run": "demo"})
+            saved["done"] = True
+
+    first = ShallowNetwork(n_h=4, num_iterations=400, course=True, seed=2, callback=keep)
+    first.fit(X, Y)
+    assert saved == {"done": True}
+    loaded = load_checkpoint(tmp_path / "ck.npz")
+    assert loaded.extra == {"run": "demo"}
+    assert loaded.checkpoint.iteration == 150
+    assert loaded.checkpoint.optimizer_state == GradientDescentState(150)
+    assert loaded.checkpoint.history.iterations == list(range(150))
+    resumed = Network.from_config(loaded.config)
+    resumed.fit(X, Y, resume_from=loaded.checkpoint)
+    for key in full.parameters_:
+        np.testing.assert_array_equal(resumed.parameters_[key], full.parameters_[key])
+    assert resumed.history_.to_dict() == full.history_.to_dict()
+
+
+def test_checkpoint_and_model_files_are_not_interchangeable(tmp_path, model_file):
+    ck = Checkpoint({"W1": np.zeros((1, 2)), "b1": np.zeros((1, 1))}, GradientDescentState(2), 2, History())
+    save_checkpoint(tmp_path / "ck.npz", ck, LogisticRegression().get_config())
+    with pytest.raises(ModelFileError, match="training checkpoint"):
+        load(tmp_path / "ck.npz")
+    with pytest.raises(ModelFileError, match="is a model file, not a training checkpoint"):
+        load_checkpoint(model_file)
+
+
+# ---------------------------------------------------------------------------------------------
+# a save interrupted by SIGKILL leaves the previous file loadable
+# ---------------------------------------------------------------------------------------------
+
+_CHILD = textwrap.dedent(
+    """
+    import os, sys, threading
+    import numpy as np
+    from denseflow import DeepNetwork, io
+
+    path, marker, mode = sys.argv[1:4]
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((400, 30)); Y = (X[0:1] > 0).astype(float)
+    big = DeepNetwork([400, 1500, 1500, 1], num_iterations=1, seed=0)
+    big.fit(X, Y)
+
+    def signal_and_hang(*args):
+        open(marker, "w").close()
+        threading.Event().wait()  # never returns: the parent kills us here
+
+    if mode == "fsync":      # all bytes written to the temporary file, not yet durable nor renamed
+        os.fsync = signal_and_hang
+    elif mode == "replace":  # written and fsync-ed, about to be renamed over the target
+        os.replace = signal_and_hang
+    else:                    # "loop": keep saving; the parent kills at a random moment of a write
+        open(marker, "w").close()
+    for _ in range(10_000):
+        io.save(big, path)
+    """
+)
+
+
+def _wait_for(predicate, timeout=60.0, interval=0.01):
+    """Poll ``predicate`` until true (bounded); returns its final value."""
+    deadline = time.monotonic() + timeout
+    for _ in range(int(timeout / interval) + 1):
+        if predicate() or time.monotonic() > deadline:
+            break
+        time.sleep(interval)
+    return predicate()
+
+
+@pytest.mark.parametrize("mode", ["fsync", "replace", "loop"])
+def test_save_killed_midway_leaves_previous_file_loadable(tmp_path, shallow, planar, mode):
+    path, marker = tmp_path / "model.npz", tmp_path / "in-save"
+    save(shallow, path)
+    env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(path), str(marker), mode], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        assert _wait_for(lambda: marker.exists() or child.poll() is not None), "child never reached the save"
+        if mode == "loop":
+            assert _wait_for(lambda: any(p.suffix == ".tmp" for p in tmp_path.iterdir()))
+        assert child.poll() is None, child.stderr.read().decode()
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        child.stderr.close()
+    assert child.returncode == -signal.SIGKILL
+    model = load(path)  # never a half-written file
+    if mode == "loop":
+        assert model.layer_dims_ in ([2, 4, 1], [400, 1500, 1500, 1])
+    else:
+        assert model.layer_dims_ == [2, 4, 1]
+        np.testing.assert_array_equal(model.predict_proba(planar[0]), shallow.predict_proba(planar[0]))
+        leftovers = [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"]
+        assert len(leftovers) == 1 and leftovers[0].startswith(".model.npz.")
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(io, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted >= 5
