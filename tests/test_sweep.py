@@ -1,0 +1,417 @@
+"""Tests for denseflow.sweep (Optuna sweeps): the grid once per point with several workers, killed
+workers and resume, on the journal file and on PostgreSQL; the course's hidden-size table; seeds;
+the trial budget; divergence; bad input.
+
+PostgreSQL tests read the server's URL from DENSEFLOW_TEST_POSTGRES_URL (``.ci/run`` starts a
+server with ``.ci/postgres.sh``) and are skipped only when it is unset.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("optuna")
+
+import denseflow  # noqa: E402
+from denseflow import sweep_cli  # noqa: E402
+from denseflow.sweep import (  # noqa: E402
+    Choice,
+    Range,
+    create,
+    load_space_file,
+    make_config,
+    open_sweep,
+    parse_grid,
+    parse_ranges,
+    rerun_trial,
+    resume,
+    run_sweep,
+    status,
+    worker,
+)
+from denseflow.sweeps.runner import start_workers  # noqa: E402
+from denseflow.sweeps.study import budget_used, load_study  # noqa: E402
+
+PG_URL = os.environ.get("DENSEFLOW_TEST_POSTGRES_URL")
+
+# 12 grid points, each a fraction of a second of training on the planar flower.
+GRID = ["n_h=1,2,3,4", "learning_rate=0.5,1.0,1.2"]
+GRID_POINTS = {(n, lr) for n in (1, 2, 3, 4) for lr in (0.5, 1.0, 1.2)}
+
+
+def _poll(predicate, timeout: float, interval: float = 0.05):
+    """Call ``predicate`` until it returns something truthy or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    for _ in range(int(timeout / interval) + 1):
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+def _trials(sweep):
+    study, _, _ = load_study(sweep)
+    return study.get_trials(deepcopy=True)
+
+
+def _completed_points(trials):
+    return Counter((t.params["n_h"], t.params["learning_rate"]) for t in trials if t.state.name == "COMPLETE")
+
+
+@pytest.fixture(params=["journal", "postgres"])
+def backend(request):
+    """(storage URL or None, study name, number of workers) for each backend."""
+    if request.param == "postgres":
+        if not PG_URL:
+            pytest.skip("DENSEFLOW_TEST_POSTGRES_URL is not set (.ci/run starts a PostgreSQL server)")
+        return PG_URL, f"test-{uuid.uuid4().hex[:12]}", 2
+    return None, None, 3
+
+
+SMALL = dict(dataset="planar", model="shallow", iterations=300, seed=3)
+# Heartbeats every second, stale after 2 s: the kill test waits seconds, not minutes.
+HEARTBEAT = dict(heartbeat_interval=1, grace_period=2)
+
+
+# ---------------------------------------------------------------------------------------------
+# several workers: each grid point exactly once
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_grid_with_several_workers_runs_each_point_once(tmp_path, backend):
+    url, name, n_workers = backend
+    rep = run_sweep(tmp_path / "sweep", grid=GRID, workers=n_workers, storage=url, study_name=name,
+                    verbose=False, plots=False, **SMALL, **HEARTBEAT)
+    assert rep["worker_exit_codes"] == [0] * n_workers
+    trials = rep["trials"]
+    assert len(trials) == 12
+    assert Counter((t["params"]["n_h"], t["params"]["learning_rate"]) for t in trials) == Counter(GRID_POINTS)
+    assert {t["state"] for t in trials} == {"COMPLETE"}
+    # sorted by the validation metric, best first
+    values = [t["val_accuracy"] for t in trials]
+    assert values == sorted(values, reverse=True)
+    assert rep["metric"] == "val_accuracy" and rep["best"]["number"] == trials[0]["number"]
+    # per-trial seeds: SeedSequence(sweep seed).spawn(12)[grid index]
+    expected = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(3).spawn(12)]
+    assert sorted(t["seed"] for t in trials) == sorted(expected)
+    for t in trials:
+        assert Path(t["model_path"]).is_file()
+        assert 0.4 <= t["train_accuracy"] <= 1 and 0.4 <= t["val_accuracy"] <= 1
+        assert t["final_cost"] > 0
+    best = denseflow.load(tmp_path / "sweep" / "best.npz")
+    assert best.n_h == trials[0]["params"]["n_h"]
+
+
+# ---------------------------------------------------------------------------------------------
+# killed workers, then resume
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_killed_workers_resume_completes_each_point_once(tmp_path, backend):
+    url, name, n_workers = backend
+    sweep = create(tmp_path / "sweep", grid=GRID, storage=url, study_name=name,
+                   **{**SMALL, "iterations": 1500}, **HEARTBEAT)
+    procs = start_workers(sweep, n_workers, verbose=False, storage=url)
+    try:
+        done = _poll(lambda: [t for t in _trials(sweep) if t.state.name == "COMPLETE"], timeout=120)
+    finally:
+        for p in procs:
+            p.kill()  # SIGKILL: no chance to clean up
+        for p in procs:
+            p.wait()
+    assert done, "no trial completed within 120 s"
+    before = {t.number: t for t in _trials(sweep) if t.state.name == "COMPLETE"}
+    assert len(before) < 12, "every trial finished before the kill; the test needs longer trials"
+
+    rep = resume(sweep, workers=n_workers, grace_period=0, verbose=False, plots=False, storage=url)
+    assert rep["worker_exit_codes"] == [0] * n_workers
+    after = _trials(sweep)
+    # every previously completed trial is unchanged
+    for number, old in before.items():
+        new = after[number]
+        assert (new.state, new.params, new.values) == (old.state, old.params, old.values)
+        assert new.user_attrs == old.user_attrs
+    # every grid point completed exactly once, nothing left running or waiting
+    assert _completed_points(after) == Counter(GRID_POINTS)
+    assert {t.state.name for t in after} <= {"COMPLETE", "FAIL"}
+    # a retried point keeps its grid index and its seed
+    expected = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(3).spawn(12)]
+    assert sorted(t.user_attrs["grid_index"] for t in after if t.state.name == "COMPLETE") == list(range(12))
+    assert all(t.user_attrs["seed"] == expected[t.user_attrs["grid_index"]] for t in after)
+
+
+# ---------------------------------------------------------------------------------------------
+# the course's table of accuracy against the hidden-layer size
+# ---------------------------------------------------------------------------------------------
+
+COURSE_TABLE = {1: (67.5, 0), 2: (67.25, 0), 3: (90.75, 0), 4: (90.5, 0), 5: (91.25, 0), 20: (90.0, 0.5),
+                50: (90.25, 0.5)}
+
+
+@pytest.mark.slow
+def test_course_hidden_size_table_from_the_cli(tmp_path, capsys):
+    out = tmp_path / "hidden"
+    code = sweep_cli.main(["--dataset", "planar", "--model", "shallow", "--grid", "n_h=1,2,3,4,5,20,50",
+                           "--learning-rate", "1.2", "--iterations", "5000", "--course", "--seed", "2",
+                           "--workers", "2", "--out", str(out), "--quiet", "--json"])
+    assert code == 0
+    rep = json.loads(capsys.readouterr().out)
+    accuracy = {t["params"]["n_h"]: 100 * t["train_accuracy"] for t in rep["trials"]}
+    for n_h, (published, tolerance) in COURSE_TABLE.items():
+        assert accuracy[n_h] == pytest.approx(published, abs=tolerance + 1e-9), n_h
+    assert {t["seed"] for t in rep["trials"]} == {2}  # --course: the sweep's seed for every trial
+    assert all(t["val_accuracy"] is None for t in rep["trials"])
+    assert rep["best"]["params"] == {"n_h": 5}
+    assert (out / "best.npz").is_file() and (out / "report.png").is_file()
+    required = {"number", "state", "params", "seed", "train_accuracy", "val_accuracy", "final_cost", "model_path"}
+    assert all(required <= set(t) for t in rep["trials"])
+    # the report part gives the same table again
+    assert sweep_cli.main(["report", str(out), "--json", "--no-plots"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert [t["number"] for t in again["trials"]] == [t["number"] for t in rep["trials"]]
+    assert sweep_cli.main(["status", str(out)]) == 0
+    assert "7/7 complete" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------------
+# in-process worker: rerun bit-identically, divergence, random search budget
+# ---------------------------------------------------------------------------------------------
+
+
+def test_any_trial_reruns_alone_bit_identically(tmp_path):
+    sweep = create(tmp_path / "s", grid=["n_h=2,3"], dataset="planar", iterations=200, seed=7)
+    assert worker(sweep, verbose=False).completed == 2
+    for t in status(sweep)["trials"]:
+        saved = denseflow.load(t["model_path"])
+        again = rerun_trial(sweep, t["number"])
+        for key, value in saved.parameters_.items():
+            np.testing.assert_array_equal(again.parameters_[key], value)
+
+
+def test_diverging_trial_is_failed_with_its_reason_and_the_sweep_goes_on(tmp_path):
+    sweep = create(tmp_path / "s", grid=["learning_rate=0.5,1e20"], dataset="planar", model="shallow",
+                   hidden_activation="relu", iterations=100, seed=1)
+    summary = worker(sweep, verbose=False)
+    assert (summary.completed, summary.failed, summary.errors) == (1, 1, 0)
+    by_lr = {t["params"]["learning_rate"]: t for t in status(sweep)["trials"]}
+    assert by_lr[0.5]["state"] == "COMPLETE"
+    assert by_lr[1e20]["state"] == "FAIL"
+    assert by_lr[1e20]["fail_reason"].startswith("diverged: Training diverged")
+    assert by_lr[1e20]["model_path"] is None
+
+
+@pytest.mark.parametrize("sampler", ["random", "tpe"])
+def test_random_and_tpe_search_keep_the_budget_and_the_ranges(tmp_path, sampler):
+    settings = dict(ranges=["learning_rate=0.05:2:log", "n_h=1:6"], sampler=sampler, n_trials=4,
+                    dataset="planar", iterations=50, seed=11)
+    first = create(tmp_path / "a", **settings)
+    # two workers in turn, the first stopping after 3 trials: the budget is shared
+    assert worker(first, max_trials=3, verbose=False).completed == 3
+    assert worker(first, verbose=False).completed == 1
+    assert worker(first, verbose=False).completed == 0
+    trials = _trials(first)
+    assert budget_used(trials) == 4 and [t.state.name for t in trials] == ["COMPLETE"] * 4
+    for t in trials:
+        assert 0.05 <= t.params["learning_rate"] <= 2 and 1 <= t.params["n_h"] <= 6
+    # the draws depend only on the sweep seed and the trial number
+    second = create(tmp_path / "b", **settings)
+    worker(second, verbose=False)
+    assert [t.params for t in _trials(second)] == [t.params for t in trials]
+
+
+def test_same_seed_gives_every_trial_the_sweep_seed(tmp_path):
+    sweep = create(tmp_path / "s", grid=["n_h=1,2,3"], same_seed=True, seed=5, iterations=20)
+    worker(sweep, verbose=False)
+    assert [t["seed"] for t in status(sweep)["trials"]] == [5, 5, 5]
+
+
+@pytest.mark.parametrize("settings, hidden", [
+    (dict(grid=["layers=3-2,4"]), {"3-2": [3, 2], "4": [4]}),
+    (dict(grid=["num_layers=2,3"], n_h=3), {2: [3], 3: [3, 3]}),
+])
+def test_deep_architectures(tmp_path, settings, hidden):
+    sweep = create(tmp_path / "s", model="deep", dataset="moons", iterations=30, **settings)
+    assert worker(sweep, verbose=False).completed == 2
+    for t in status(sweep)["trials"]:
+        model = denseflow.load(t["model_path"])
+        key = next(iter(t["params"].values()))
+        assert model.layer_dims_ == [2, *hidden[key], 1]
+
+
+def test_cat_images_validate_on_the_test_set(tmp_path, cat_dir):
+    sweep = create(tmp_path / "s", model="deep", dataset="cat", data_dir=cat_dir, grid=["layers=4,2-2"],
+                   iterations=3, learning_rate=0.0075)
+    assert worker(sweep, verbose=False).completed == 2
+    rep = status(sweep)
+    assert rep["metric"] == "val_accuracy"
+    assert all(0 <= t["val_accuracy"] <= 1 for t in rep["trials"])
+
+
+def test_csv_data(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 2))
+    rows = ["a,b,label"] + [f"{u:.4f},{v:.4f},{int(u + v > 0)}" for u, v in x]
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    code = sweep_cli.main(["create", "--dataset", "csv", "--data", str(tmp_path / "t.csv"), "--label-column",
+                           "label", "--model", "logistic", "--grid", "learning_rate=0.1,1", "--iterations", "50",
+                           "--out", str(tmp_path / "s")])
+    assert code == 0
+    assert worker(tmp_path / "s", verbose=False).completed == 2
+    assert max(t["val_accuracy"] for t in status(tmp_path / "s")["trials"]) >= 0.8
+
+
+@pytest.mark.slow
+def test_sigterm_fails_and_requeues_the_running_trial(tmp_path):
+    sweep = create(tmp_path / "s", grid=["n_h=3,4"], iterations=200000, seed=1)
+    (proc,) = start_workers(sweep, 1, verbose=False)
+    try:
+        running = _poll(lambda: [t for t in _trials(sweep) if "worker" in t.user_attrs], timeout=60)
+        proc.terminate()
+        assert proc.wait(timeout=60) != 0
+    finally:
+        proc.kill()
+    assert running
+    trials = _trials(sweep)
+    assert [t.state.name for t in trials] == ["FAIL", "WAITING", "WAITING"]
+    assert trials[0].user_attrs["fail_reason"].startswith("interrupted")
+    assert trials[2].params == trials[0].params and trials[2].user_attrs["seed"] == trials[0].user_attrs["seed"]
+
+
+# ---------------------------------------------------------------------------------------------
+# the search space
+# ---------------------------------------------------------------------------------------------
+
+
+def test_parse_grid_and_ranges():
+    space = parse_grid(["n_h=1,2,3", "learning_rate=0.01,0.001", "hidden_activation=tanh,relu",
+                        "layers=20-7-5,10-5"])
+    assert space["n_h"] == Choice((1, 2, 3))
+    assert space["learning_rate"] == Choice((0.01, 0.001))
+    assert space["layers"] == Choice(("20-7-5", "10-5"))
+    ranges = parse_ranges(["learning_rate=1e-4:1:log", "n_h=1:50"])
+    assert ranges == {"learning_rate": Range(1e-4, 1.0, True), "n_h": Range(1, 50, False)}
+
+
+def test_space_file(tmp_path):
+    path = tmp_path / "space.toml"
+    path.write_text('sampler = "tpe"\nn_trials = 7\n[params]\nn_h = [1, 2]\n'
+                    'learning_rate = { low = 1e-3, high = 1.0, log = true }\nlayers = [[20, 7, 5], [10]]\n'
+                    '[fixed]\niterations = 100\n')
+    doc = load_space_file(path)
+    assert doc["sampler"] == "tpe" and doc["n_trials"] == 7 and doc["fixed"] == {"iterations": 100}
+    assert doc["space"]["layers"] == Choice(("20-7-5", "10"))
+    assert doc["space"]["learning_rate"] == Range(1e-3, 1.0, True)
+
+
+@pytest.mark.parametrize("settings, message", [
+    (dict(grid=["n_hidden=1,2"]), "Unknown hyperparameter 'n_hidden'.*Did you mean 'n_h'"),
+    (dict(grid=["n_h="]), "Empty grid"),
+    (dict(grid=["n_h=1,1"]), "repeat"),
+    (dict(grid=["n_h=0,1"]), "whole number >= 1"),
+    (dict(grid=["learning_rate=fast"]), "must be a number > 0"),
+    (dict(grid=["n_h=1"], model="logistic"), "does not apply to the 'logistic' model"),
+    (dict(ranges=["learning_rate=1:0.1"]), "low < high"),
+    (dict(ranges=["learning_rate=0.1:1"], sampler="grid"), "needs a list of values"),
+    (dict(ranges=["learning_rate=0.1:1"]), "needs a trial budget"),
+    (dict(grid=["n_h=1"], n_trials=3), "exactly once"),
+    (dict(), "search space is empty"),
+    (dict(grid=["layers=20-7"], model="deep", n_h=3), "either 'layers'"),
+    (dict(grid=["n_h=1"], learning_rate=1.0, model="shallow", dataset="iris"), "'dataset' parameter"),
+])
+def test_bad_space_is_rejected(settings, message):
+    with pytest.raises(ValueError, match=message):
+        make_config(**settings)
+
+
+# ---------------------------------------------------------------------------------------------
+# bad input on the command line: exit 2, one line, nothing written to an existing study
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def existing(tmp_path_factory):
+    """A created sweep (no trial run) whose files must not change."""
+    out = tmp_path_factory.mktemp("existing") / "sweep"
+    create(out, grid=["n_h=1,2"], dataset="planar", iterations=10)
+    return out
+
+
+def _snapshot(folder: Path):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["create", "--grid", "n_hidden=1,2", "--out", "{new}"], "Unknown hyperparameter 'n_hidden'"),
+    (["create", "--grid", "n_h=", "--out", "{new}"], "Empty grid"),
+    (["create", "--grid", "n_h=1", "--storage", "mysql://me@db/sweeps", "--out", "{new}"], "'storage' parameter"),
+    (["create", "--grid", "n_h=1", "--storage", "not a url", "--out", "{new}"], "'storage' parameter"),
+    (["create", "--grid", "n_h=1", "--storage", "postgresql://me@127.0.0.1:1/nowhere", "--out", "{new}"],
+     "Could not open the database"),
+    (["create", "--space", "{toml}", "--out", "{new}"], "not valid TOML"),
+    (["create", "--grid", "n_h=3", "--out", "{existing}"], "already holds a sweep"),
+    (["--grid", "n_h=1,2", "--workers", "1", "--out", "{existing}"], "already holds a sweep"),
+    (["worker", "{existing}", "--storage", "ftp://x/y"], "'storage' parameter"),
+    (["status", "{existing}", "--storage", "postgresql://me@127.0.0.1:1/nowhere"], "Could not open the database"),
+    (["report", "{new}"], "There is no sweep"),
+    (["create", "--grid", "n_h=1,2", "--workers", "two", "--out", "{new}"], "unrecognized arguments"),
+    (["--grid", "n_h=1,2", "--workers", "two", "--out", "{new}"], "expected a whole number"),
+])
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(argv, message, existing, tmp_path, capsys):
+    toml = tmp_path / "bad.toml"
+    toml.write_text("[params]\nn_h = [1, 2\n")
+    new = tmp_path / "new"
+    before = _snapshot(existing)
+    argv = [a.format(new=new, existing=existing, toml=toml) for a in argv]
+    assert sweep_cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("denseflow sweep: error: ")
+    assert re.search(message, err), err
+    assert "Traceback" not in err
+    assert _snapshot(existing) == before
+    assert not new.exists()
+
+
+def test_existing_study_name_on_the_database_is_not_created_twice(tmp_path, capsys):
+    if not PG_URL:
+        pytest.skip("DENSEFLOW_TEST_POSTGRES_URL is not set")
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    args = ["create", "--grid", "n_h=1,2", "--storage", PG_URL, "--study-name", name]
+    assert sweep_cli.main(args + ["--out", str(tmp_path / "a")]) == 0
+    assert sweep_cli.main(args + ["--out", str(tmp_path / "b")]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert len(_trials(open_sweep(tmp_path / "a"))) == 2
+
+
+def test_import_denseflow_does_not_load_optuna():
+    import subprocess
+    import sys
+
+    code = ("import sys, denseflow, denseflow.sweep, denseflow.sweep_cli; "
+            "print(sorted(m for m in ('optuna', 'sqlalchemy', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_budget_counts_each_retried_trial_once():
+    class T:  # a stand-in for Optuna's FrozenTrial
+        def __init__(self, number, failed_trial=None, skipped=False):
+            self.number = number
+            self.system_attrs = {} if failed_trial is None else {"failed_trial": failed_trial}
+            self.user_attrs = {"skipped": True} if skipped else {}
+
+    trials = [T(0), T(1), T(2, failed_trial=1), T(3, skipped=True), T(4, failed_trial=1)]
+    assert budget_used(trials) == 2
+    assert budget_used(trials, before=1) == 1
+    assert budget_used([]) == 0
