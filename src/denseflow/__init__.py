@@ -40,6 +40,9 @@ __all__ = [
     "gradcheck",
     "graph",
     "reproduce",
+    "fast",
+    "stacked",
+    "sweep",
     "__version__",
 ]
 
@@ -60,7 +63,7 @@ def load(path):
 
 def __getattr__(name):
     # Lazily loaded submodules: the outer ring (and its heavier imports) only when used.
-    if name in ("gradcheck", "graph", "io", "plots", "cli", "sweep", "sklearn", "reproduce", "fast"):
+    if name in ("gradcheck", "graph", "io", "plots", "cli", "sweep", "sklearn", "reproduce", "fast", "stacked"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)

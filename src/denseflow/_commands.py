@@ -269,8 +269,10 @@ def cmd_plot(args) -> int:
 
 
 def sweep(argv) -> int:
+    import importlib
+
     try:
-        from . import sweep_cli
+        sweep_cli = importlib.import_module(f"{__package__}.sweep_cli")
     except ImportError as exc:
         if getattr(exc, "name", None) and not exc.name.startswith("denseflow"):
             raise  # a missing dependency inside sweep_cli (e.g. optuna): reported by main

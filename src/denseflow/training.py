@@ -238,12 +238,29 @@ class ReferenceEngine:
         return grads
 
 
-def _make_engine(kind, *args, **kwargs):
-    if kind == "reference":
-        return ReferenceEngine(*args, **kwargs)
-    from .fast import FastEngine  # the buffered engine (same numbers)
+def _make_engine(kind, parameters, X, Y, hidden, output, loss, learning_rate, sample_weight):
+    """The engine for ``kind``: 'fast' (buffered, same numbers), 'reference', or 'auto'."""
+    if kind not in ("auto", "fast", "reference"):
+        raise ValueError(
+            f"The 'engine' parameter of train must be one of {{'auto', 'fast', 'reference'}}. Got {kind!r} instead."
+        )
+    if kind != "reference":
+        from .fast import SUPPORTED_HIDDEN, FastEngine, supports
 
-    return FastEngine(*args, **kwargs)
+        if supports(hidden, output, loss):
+            return FastEngine(parameters, X, Y, hidden, output, loss, learning_rate, sample_weight)
+        if kind == "fast":
+            raise ValueError(
+                f"The fast engine computes the hidden activations {set(SUPPORTED_HIDDEN)} in place; got "
+                f"{hidden.name!r}. Use engine='reference' (or 'auto') for it."
+            )
+    return ReferenceEngine(parameters, X, Y, hidden, output, loss, learning_rate, sample_weight)
+
+
+def _diverged(iteration, cost, learning_rate, parameters, history, step):
+    err = TrainingDivergedError(iteration, cost, learning_rate)
+    err.result = TrainingResult(parameters, history, GradientDescentState(step))
+    return err
 
 
 def train(
@@ -295,6 +312,8 @@ def train(
         Continue a run exactly (full-batch gradient descent is deterministic, so the result is
         bit-identical to an uninterrupted run).
     engine : {'auto', 'reference', 'fast'}
+        'auto' (default) uses :class:`denseflow.fast.FastEngine` (same numbers, buffered) when it
+        supports the hidden activation, else :class:`ReferenceEngine`.
 
     Returns
     -------
@@ -318,11 +337,7 @@ def train(
         history = resume_from.history.truncated(start)
     else:
         start, history = 0, History()
-    kind = "fast" if engine == "auto" else engine
-    try:
-        eng = _make_engine(kind, parameters, X, Y, hidden, output, loss, learning_rate, sample_weight)
-    except ImportError:  # the fast engine is optional during development
-        eng = ReferenceEngine(parameters, X, Y, hidden, output, loss, learning_rate, sample_weight)
+    eng = _make_engine(engine, parameters, X, Y, hidden, output, loss, learning_rate, sample_weight)
     validating = X_val is not None
     callbacks = [(max(1, int(every)), fn) for every, fn in callbacks]
     last = num_iterations - 1
@@ -338,38 +353,41 @@ def train(
 
         return make
 
+    # The hot loop: one engine step per iteration and as little Python as possible around it
+    # (planar-sized networks take a few microseconds per step). e^x may overflow in the fast
+    # engine's cost for a saturated logit; it then falls back to the stable formula, and a
+    # diverging run is reported by the guard below, so overflow warnings are silenced here.
+    step, isfinite = eng.step, math.isfinite
+    iterations_append, costs_append = history.iterations.append, history.costs.append
     completed = num_iterations
-    for i in range(start, num_iterations):
-        record = (i % cost_every == 0) or i == last
-        cost = eng.step(compute_cost=record)
-        val_cost = val_acc = None
-        if record:
-            if not math.isfinite(cost):
-                result = TrainingResult(eng.previous_parameters, history, GradientDescentState(i))
-                err = TrainingDivergedError(i, cost, learning_rate)
-                err.result = result
-                raise err
-            history.iterations.append(i)
-            history.costs.append(cost)
-            if validating:
-                # Validation metrics of θ(i), the parameters the training cost was computed with.
-                AL_val, caches_val = _model_forward(X_val, eng.previous_parameters, hidden, output)
-                val_cost = loss.cost(AL_val, Y_val, caches_val[-1].Z)
-                val_acc = accuracy_of(AL_val, Y_val, output)
-                history.val_costs.append(val_cost)
-                history.val_accuracies.append(val_acc)
-        try:
-            for every, fn in callbacks:
-                if i % every == 0 or i == last:
-                    fn(TrainingEvent(i, i + 1, num_iterations, cost, val_cost, val_acc, history, checkpoint(i + 1)))
-        except StopTraining:
-            completed = i + 1
-            break
-    final_cost = eng.cost()
-    if not math.isfinite(final_cost):
-        result = TrainingResult(eng.previous_parameters, history, GradientDescentState(num_iterations - 1))
-        err = TrainingDivergedError(num_iterations, final_cost, learning_rate)
-        err.result = result
-        raise err
+    with np.errstate(over="ignore"):
+        for i in range(start, num_iterations):
+            record = i % cost_every == 0 or i == last
+            cost = step(record)
+            val_cost = val_acc = None
+            if record:
+                if not isfinite(cost):
+                    raise _diverged(i, cost, learning_rate, eng.previous_parameters, history, i)
+                iterations_append(i)
+                costs_append(cost)
+                if validating:
+                    # Validation metrics of θ(i), the parameters the training cost was computed with.
+                    AL_val, caches_val = _model_forward(X_val, eng.previous_parameters, hidden, output)
+                    val_cost = loss.cost(AL_val, Y_val, caches_val[-1].Z)
+                    val_acc = accuracy_of(AL_val, Y_val, output)
+                    history.val_costs.append(val_cost)
+                    history.val_accuracies.append(val_acc)
+            if callbacks:
+                try:
+                    for every, fn in callbacks:
+                        if i % every == 0 or i == last:
+                            fn(TrainingEvent(i, i + 1, num_iterations, cost, val_cost, val_acc, history,
+                                             checkpoint(i + 1)))
+                except StopTraining:
+                    completed = i + 1
+                    break
+        final_cost = eng.cost()
+    if not isfinite(final_cost):
+        raise _diverged(num_iterations, final_cost, learning_rate, eng.previous_parameters, history, num_iterations - 1)
     history.final_cost = final_cost
     return TrainingResult(eng.parameters, history, GradientDescentState(completed))
