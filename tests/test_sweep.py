@@ -40,6 +40,7 @@ from denseflow.sweep import (  # noqa: E402
 )
 from denseflow.sweeps.runner import start_workers  # noqa: E402
 from denseflow.sweeps.study import budget_used, load_study  # noqa: E402
+from denseflow.sweeps.trial_loop import trial_file  # noqa: E402
 
 PG_URL = os.environ.get("DENSEFLOW_TEST_POSTGRES_URL")
 
@@ -210,6 +211,90 @@ def test_diverging_trial_is_failed_with_its_reason_and_the_sweep_goes_on(tmp_pat
     assert by_lr[1e20]["state"] == "FAIL"
     assert by_lr[1e20]["fail_reason"].startswith("diverged: Training diverged")
     assert by_lr[1e20]["model_path"] is None
+
+
+# ---------------------------------------------------------------------------------------------
+# stacking: grid points that differ only in the learning rate are trained together
+# ---------------------------------------------------------------------------------------------
+
+# 6 learning rates × 2 hidden sizes; 1000 saturates the output (e^x overflows in the fast cost).
+STACK_GRID = ["learning_rate=0.05,0.3,0.6,1.2,2.4,1000", "n_h=2,3"]
+
+
+def _trial_files(directory, number):
+    model = denseflow.load(directory / "trials" / f"trial-{number:04d}.npz")
+    record = json.loads((directory / "trials" / f"trial-{number:04d}.json").read_text())
+    return model, record
+
+
+def test_stacked_grid_gives_the_results_of_one_trial_at_a_time(tmp_path):
+    settings = dict(grid=STACK_GRID, dataset="planar", model="shallow", iterations=150, cost_every=7, seed=4)
+    runs = {}
+    for stack in (1, 8):
+        sweep = create(tmp_path / f"stack{stack}", **settings)
+        summary = worker(sweep, verbose=False, stack=stack)
+        assert (summary.completed, summary.failed, summary.errors) == (12, 0, 0)
+        runs[stack] = (sweep, _trials(sweep))
+    (alone, alone_trials), (stacked, stacked_trials) = runs[1], runs[8]
+    # stacking ran two batches of six (one per n_h), each trial with its own seed and worker record
+    assert Counter(t.user_attrs.get("stacked") for t in stacked_trials) == Counter({6: 12})
+    assert all("stacked" not in t.user_attrs for t in alone_trials)
+    for a, b in zip(alone_trials, stacked_trials):
+        assert (a.number, a.params, a.values, a.state) == (b.number, b.params, b.values, b.state)
+        for key in ("seed", "grid_index", "train_accuracy", "val_accuracy", "final_cost", "cost_curve"):
+            assert a.user_attrs[key] == b.user_attrs[key], key
+        assert b.user_attrs["worker"]["pid"] == os.getpid()
+        model_a, record_a = _trial_files(alone.directory, a.number)
+        model_b, record_b = _trial_files(stacked.directory, b.number)
+        assert model_a.get_config() == model_b.get_config()
+        assert model_a.history_.to_dict() == model_b.history_.to_dict()
+        assert model_a.optimizer_state_ == model_b.optimizer_state_
+        for key, value in model_a.parameters_.items():
+            np.testing.assert_array_equal(model_b.parameters_[key], value, err_msg=key)
+        assert record_a["history"] == record_b["history"]
+        assert record_a["train_accuracy"] == record_b["train_accuracy"]
+    # a stacked trial reruns alone bit-identically
+    model, _ = _trial_files(stacked.directory, 11)
+    again = rerun_trial(stacked, 11)
+    for key, value in model.parameters_.items():
+        np.testing.assert_array_equal(again.parameters_[key], value, err_msg=key)
+
+
+def test_stacked_batch_fails_the_diverged_point_and_completes_the_others(tmp_path):
+    sweep = create(tmp_path / "s", grid=["learning_rate=0.5,1e20,1.0"], dataset="planar", model="shallow",
+                   hidden_activation="relu", iterations=100, seed=1)
+    alone = create(tmp_path / "a", grid=["learning_rate=0.5,1e20,1.0"], dataset="planar", model="shallow",
+                   hidden_activation="relu", iterations=100, seed=1)
+    assert worker(sweep, verbose=False, stack=3)[:2] == worker(alone, verbose=False, stack=1)[:2] == (2, 1)
+    for a, b in zip(status(alone)["trials"], status(sweep)["trials"]):
+        assert (a["state"], a["fail_reason"], a["final_cost"]) == (b["state"], b["fail_reason"], b["final_cost"])
+    diverged = [t for t in _trials(sweep) if t.state.name == "FAIL"]
+    assert diverged[0].user_attrs["fail_reason"].startswith("diverged: Training diverged")
+    assert json.loads((sweep.directory / trial_file(diverged[0].number, ".json")).read_text())["diverged"]
+
+
+@pytest.mark.parametrize("settings, sizes", [
+    # every point differs in n_h: nothing to stack
+    (dict(grid=["n_h=2,3,4"]), [None, None, None]),
+    # max_trials caps the batch
+    (dict(grid=["learning_rate=0.1,0.2,0.3"], max_trials=2), [2, 2, None]),
+])
+def test_stacking_takes_only_compatible_points(tmp_path, settings, sizes):
+    settings = dict(settings)
+    max_trials = settings.pop("max_trials", None)
+    sweep = create(tmp_path / "s", dataset="planar", iterations=20, seed=2, **settings)
+    worker(sweep, verbose=False, max_trials=max_trials)
+    trials = _trials(sweep)
+    assert [t.user_attrs.get("stacked") for t in trials] == sizes
+    assert [t.state.name for t in trials] == ["COMPLETE"] * (max_trials or 3) + ["WAITING"] * (3 - (max_trials or 3))
+
+
+def test_bad_stack_is_rejected(tmp_path, capsys):
+    with pytest.raises(ValueError, match="'stack' parameter of the sweep must be an int >= 1"):
+        run_sweep(tmp_path / "s", grid=["n_h=1"], stack=0, verbose=False)
+    assert not (tmp_path / "s").exists()
+    assert sweep_cli.main(["--grid", "n_h=1", "--stack", "0", "--out", str(tmp_path / "t")]) == 2
+    assert "--stack" in capsys.readouterr().err and not (tmp_path / "t").exists()
 
 
 @pytest.mark.parametrize("sampler", ["random", "tpe"])

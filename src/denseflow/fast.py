@@ -272,7 +272,15 @@ class _Engine:
                 np.multiply(t, self._w, t)
             # J = (1/m) Σ softplus(x), or Σ w softplus(x) / Σ w with sample weights
             J = np.add.reduce(t, self._sum_axes) / (self.m if self._w is None else self._w_sum)
-            if (math.isfinite(J) if not self._lead else np.isfinite(J).all()):
+            if not self._lead:
+                if math.isfinite(J):
+                    return J
+            else:
+                # Stacked models: recompute only the entries whose e^x overflowed, so every
+                # model's cost stays what a separate run of that model would record.
+                bad = np.flatnonzero(~np.isfinite(J))
+                for k in bad:
+                    J[k] = self.loss.cost(self._AL[k], self.Y, self._ZL[k], self.weights)
                 return J
         # e^x overflowed (a logit beyond ±709), or another loss: the loss's own stable formula
         if not self._lead:

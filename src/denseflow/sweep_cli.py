@@ -130,6 +130,12 @@ def _add_storage(p, *, create=False):
                        help="PostgreSQL: seconds without heartbeat before a trial is retried (default 2 x interval)")
 
 
+def _add_stack(p):
+    p.add_argument("--stack", type=_int(1), default=None, metavar="K",
+                   help="train up to K grid points that differ only in learning rate (and seed) together, in "
+                        "one stacked computation with the results of separate runs (default 8; 1: one at a time)")
+
+
 def build_parser(part: str | None = None) -> argparse.ArgumentParser:
     """The parser of ``denseflow sweep`` (one-shot, ``part=None``) or of one of its parts."""
     if part is None:
@@ -138,6 +144,7 @@ def build_parser(part: str | None = None) -> argparse.ArgumentParser:
                                 "Parts: create | worker | resume | status | report.")
         _add_space(p)
         p.add_argument("--workers", type=_int(1), metavar="N", help="local worker processes (default: cores)")
+        _add_stack(p)
         p.add_argument("--out", required=True, metavar="SWEEP_DIR", help="the sweep folder to create")
         p.add_argument("--quiet", action="store_true", help="no per-trial lines")
         p.add_argument("--json", action="store_true", help="print the report as one JSON object")
@@ -152,6 +159,10 @@ def build_parser(part: str | None = None) -> argparse.ArgumentParser:
         p.add_argument("sweep_dir", nargs="?", metavar="SWEEP_DIR", help="the sweep folder (default: --out)")
         p.add_argument("--out", metavar="SWEEP_DIR", help="where this machine writes trial files (database sweeps)")
         p.add_argument("--max-trials", type=_int(1), metavar="N", help="stop after N trials")
+        _add_stack(p)
+        p.add_argument("--share", type=_int(1), default=1, metavar="N",
+                       help="workers sharing the queue: a stacked batch takes at most 1/N of the waiting "
+                            "points (default 1; the one-shot form and resume set it)")
         p.add_argument("--quiet", action="store_true", help="no per-trial lines")
         _add_storage(p)
     else:
@@ -162,6 +173,7 @@ def build_parser(part: str | None = None) -> argparse.ArgumentParser:
         _add_storage(p)
         if part == "resume":
             p.add_argument("--workers", type=_int(1), metavar="N", help="local worker processes (default: cores)")
+            _add_stack(p)
             p.add_argument("--grace-period", type=_float, default=60.0, metavar="S",
                            help="re-queue a running trial that never recorded its worker after S seconds (default 60)")
             p.add_argument("--quiet", action="store_true", help="no per-trial lines")
@@ -220,7 +232,7 @@ def _run(argv) -> int:
     args = build_parser(part).parse_args(argv[1:] if part else argv)
     if part is None:
         rep = runner.run_sweep(args.out, workers=args.workers, storage=args.storage, study_name=args.study_name,
-                               verbose=not args.quiet, **_settings(args))
+                               verbose=not args.quiet, stack=args.stack, **_settings(args))
         _print_report(rep, as_json=args.json)
         return 0 if all(code == 0 for code in rep["worker_exit_codes"]) else 1
     if part == "create":
@@ -233,11 +245,13 @@ def _run(argv) -> int:
             raise UsageError("give the sweep folder, or --storage URL --study-name NAME --out DIR")
         signal.signal(signal.SIGTERM, _sigterm)
         summary = runner.worker(directory, max_trials=args.max_trials, verbose=not args.quiet,
-                                storage=args.storage, study_name=args.study_name)
+                                storage=args.storage, study_name=args.study_name, stack=args.stack,
+                                share=args.share)
         return 1 if summary.errors else 0
     if part == "resume":
         rep = runner.resume(args.sweep_dir, workers=args.workers, grace_period=args.grace_period,
-                            verbose=not args.quiet, storage=args.storage, study_name=args.study_name)
+                            verbose=not args.quiet, storage=args.storage, study_name=args.study_name,
+                            stack=args.stack)
         _print_report(rep, as_json=args.json)
         return 0 if all(code == 0 for code in rep["worker_exit_codes"]) else 1
     if part == "status":

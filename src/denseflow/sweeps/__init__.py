@@ -8,6 +8,7 @@ config     :class:`SweepConfig`: data, model, sampler, budget, seeds; builds a t
 storage    the journal file (one machine) or PostgreSQL (several), opened the Optuna way
 study      creating the study once, opening it, reaping trials of dead workers
 trial_loop one worker's loop: pop or ask a trial, train, save atomically, report
+stacking   grid points differing only in learning rate trained together (``--stack K``)
 results    the table, ``best.npz``, ``report.json``
 figures    the report picture: cost overlay and accuracy against each hyperparameter
 runner     the verbs: create, worker processes, resume, status, report, the one-shot run

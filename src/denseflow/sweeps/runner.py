@@ -26,6 +26,7 @@ from .results import collect, write_report
 from .space import load_space_file, parse_grid, parse_ranges
 from .storage import JOURNAL, import_optuna
 from .study import Sweep, create_study, load_study, open_sweep, reap_dead_trials
+from .stacking import STACK_DEFAULT
 from .trial_loop import run_worker
 
 __all__ = ["make_config", "create", "start_workers", "wait_workers", "run_workers", "run_sweep", "resume",
@@ -85,8 +86,12 @@ def create(out, *, storage=None, study_name=None, **settings) -> Sweep:
     return create_study(config, out, storage=storage, study_name=study_name)
 
 
-def start_workers(sweep: Sweep, n: int, *, verbose: bool = True, storage=None) -> list:
-    """Start ``n`` worker processes on ``sweep``; returns their ``subprocess.Popen`` objects."""
+def start_workers(sweep: Sweep, n: int, *, verbose: bool = True, storage=None, stack=None) -> list:
+    """Start ``n`` worker processes on ``sweep``; returns their ``subprocess.Popen`` objects.
+
+    ``stack``: grid points trained together at most (default 8; 1 turns stacking off), see
+    :func:`~denseflow.sweeps.trial_loop.run_worker`; the ``n`` workers share the queue.
+    """
     env = dict(os.environ)
     if n > 1:
         for var in _THREAD_VARS:
@@ -95,6 +100,7 @@ def start_workers(sweep: Sweep, n: int, *, verbose: bool = True, storage=None) -
         env["DENSEFLOW_SWEEP_STORAGE"] = storage  # keeps a password off the command line
     cmd = [sys.executable, "-m", "denseflow.sweep_cli", "worker", str(sweep.directory),
            "--study-name", sweep.study_name]
+    cmd += ["--stack", str(_stack(stack)), "--share", str(n)]
     if not verbose:
         cmd.append("--quiet")
     return [subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL) for _ in range(n)]
@@ -113,10 +119,19 @@ def wait_workers(procs) -> list[int]:
         raise
 
 
-def run_workers(sweep: Sweep, workers=None, *, verbose: bool = True, storage=None) -> list[int]:
+def run_workers(sweep: Sweep, workers=None, *, verbose: bool = True, storage=None, stack=None) -> list[int]:
     """Run ``workers`` local worker processes (default: the number of cores) to the end."""
     n = _n_workers(workers)
-    return wait_workers(start_workers(sweep, n, verbose=verbose, storage=storage))
+    return wait_workers(start_workers(sweep, n, verbose=verbose, storage=storage, stack=stack))
+
+
+def _stack(stack):
+    if stack is None:
+        return STACK_DEFAULT
+    if isinstance(stack, bool) or not isinstance(stack, int) or stack < 1:
+        raise ValueError(f"The 'stack' parameter of the sweep must be an int >= 1 (1 trains every trial alone). "
+                         f"Got {stack!r} instead.")
+    return stack
 
 
 def _n_workers(workers):
@@ -128,10 +143,11 @@ def _n_workers(workers):
 
 
 def run_sweep(out, *, workers=None, storage=None, study_name=None, verbose: bool = True, plots: bool = True,
-              **settings) -> dict:
+              stack=None, **settings) -> dict:
     """The one-shot sweep: create it in ``out``, run ``workers`` processes, write the report.
 
-    Keywords: see :func:`make_config` and :class:`~denseflow.sweeps.config.SweepConfig`.
+    Keywords: see :func:`make_config` and :class:`~denseflow.sweeps.config.SweepConfig`;
+    ``stack`` (default 8, 1 = off): grid points differing only in learning rate trained together.
 
     Returns
     -------
@@ -139,15 +155,16 @@ def run_sweep(out, *, workers=None, storage=None, study_name=None, verbose: bool
         :func:`denseflow.sweeps.results.write_report`'s report (``trials`` best first).
     """
     n = _n_workers(workers)
+    _stack(stack)
     sweep = create(out, storage=storage, study_name=study_name, **settings)
-    codes = run_workers(sweep, n, verbose=verbose, storage=storage)
+    codes = run_workers(sweep, n, verbose=verbose, storage=storage, stack=stack)
     rep = write_report(sweep, plots=plots)
     rep["worker_exit_codes"] = codes
     return rep
 
 
 def resume(sweep, *, workers=None, grace_period: float = 60.0, verbose: bool = True, plots: bool = True,
-           storage=None, study_name=None) -> dict:
+           storage=None, study_name=None, stack=None) -> dict:
     """Continue a sweep after a crash: reap trials of dead workers, run workers, write the report.
 
     On the journal backend, RUNNING trials whose recorded process on this host is gone are failed
@@ -155,20 +172,26 @@ def resume(sweep, *, workers=None, grace_period: float = 60.0, verbose: bool = T
     too); on a database, stale heartbeats do the same.
     """
     n = _n_workers(workers)
+    _stack(stack)
     sweep = sweep if isinstance(sweep, Sweep) else open_sweep(sweep, storage=storage, study_name=study_name)
     optuna = import_optuna()
     study, store, _ = load_study(sweep, heartbeat=True)
     if sweep.storage != JOURNAL:
         optuna.storages.fail_stale_trials(study)
     reap_dead_trials(study, store, grace_period=grace_period, check_pids=sweep.storage == JOURNAL)
-    codes = run_workers(sweep, n, verbose=verbose, storage=storage)
+    codes = run_workers(sweep, n, verbose=verbose, storage=storage, stack=stack)
     rep = write_report(sweep, plots=plots)
     rep["worker_exit_codes"] = codes
     return rep
 
 
-def worker(sweep, *, max_trials=None, verbose: bool = True, storage=None, study_name=None):
+def worker(sweep, *, max_trials=None, verbose: bool = True, storage=None, study_name=None, stack=None,
+           share: int = 1):
     """Run one worker in this process (what ``denseflow sweep worker`` does).
+
+    ``stack`` (default 8; 1 = off): grid points that differ only in learning rate (and seed) are
+    trained together in one stacked computation, with the results of separate runs; ``share``:
+    the number of workers sharing the queue (a batch takes at most ⌈waiting / share⌉ points).
 
     On a database sweep run from a machine without the sweep folder, ``sweep`` is the folder
     where this machine's trial files go (a ``sweep.json`` is written there for later reports).
@@ -178,7 +201,9 @@ def worker(sweep, *, max_trials=None, verbose: bool = True, storage=None, study_
     sweep = sweep if isinstance(sweep, Sweep) else open_sweep(sweep, storage=storage, study_name=study_name)
     if sweep.storage != JOURNAL and not (sweep.directory / SWEEP_FILE).exists():
         _write_sweep_file(sweep)
-    return run_worker(sweep, max_trials=max_trials, verbose=verbose)
+    if isinstance(share, bool) or not isinstance(share, int) or share < 1:
+        raise ValueError(f"The 'share' parameter of the sweep worker must be an int >= 1. Got {share!r} instead.")
+    return run_worker(sweep, max_trials=max_trials, verbose=verbose, stack=_stack(stack), share=share)
 
 
 def status(sweep, *, storage=None, study_name=None) -> dict:

@@ -18,6 +18,13 @@ The loop (:func:`run_worker`) first reaps trials of dead workers (journal) or st
 (PostgreSQL), then pops WAITING trials (the grid, retries) one at a time — an atomic state change
 in the storage, so each is run by exactly one worker — and, for random/TPE search, asks the
 sampler for new trials while the shared budget allows.
+
+Stacking (grid sweeps): after popping a grid point, the worker also claims — one by one, by the
+same atomic change, each recording this worker (and its heartbeat) at once — up to ``stack`` − 1
+more WAITING points that differ from it only in learning rate and seed, and trains them all in
+one :func:`denseflow.stacked.train_stacked` run (:func:`run_stacked_trials`). Every trial's model
+file, history and result are bit-identical to a run alone; a killed worker's whole batch is
+reaped and re-queued like a single trial.
 """
 
 from __future__ import annotations
@@ -34,9 +41,10 @@ import numpy as np
 
 from .space import suggest
 from .storage import JOURNAL, import_optuna
+from .stacking import STACK_DEFAULT
 from .study import Sweep, budget_used, load_study, open_sweep, reap_dead_trials, requeue, this_worker, trial_id
 
-__all__ = ["WorkerSummary", "run_worker", "run_trial", "trial_file", "cost_curve"]
+__all__ = ["WorkerSummary", "run_worker", "run_trial", "run_stacked_trials", "trial_file", "cost_curve"]
 
 TRIALS_DIR = "trials"
 CURVE_POINTS = 200
@@ -74,19 +82,21 @@ def _write_json_atomic(path: Path, obj):
 
 
 class _Heartbeat:
-    """Record a database heartbeat for one trial every ``interval`` seconds, in a thread."""
+    """Record a database heartbeat for some trials every ``interval`` seconds, in a thread."""
 
-    def __init__(self, storage, tid: int, interval):
-        self.storage, self.tid, self.interval = storage, tid, interval
+    def __init__(self, storage, tids, interval):
+        self.storage, self.interval = storage, interval
+        self.tids = [tids] if isinstance(tids, int) else list(tids)
         self._stop = threading.Event()
         self._thread = None
 
     def _beat(self):
         while True:
-            try:
-                self.storage.record_heartbeat(self.tid)
-            except Exception:  # a database hiccup: try again at the next beat
-                pass
+            for tid in self.tids:
+                try:
+                    self.storage.record_heartbeat(tid)
+                except Exception:  # a database hiccup: try again at the next beat
+                    pass
             if self._stop.wait(self.interval):
                 return
 
@@ -111,6 +121,87 @@ def _describe(params):
     return " ".join(f"{k}={v}" for k, v in params.items())
 
 
+def _claimed(trial):
+    """Record this worker on a trial it took (so a dead worker's trials are found)."""
+    trial.set_user_attr("worker", this_worker())
+    if trial.user_attrs.get("fail_reason") is not None:  # copied from the failed try it retries
+        trial.set_user_attr("fail_reason", None)
+
+
+def _params_and_seed(trial, config):
+    """The trial's hyperparameters and its seed (stored on the trial)."""
+    params = suggest(trial, config.space)
+    seed = trial.user_attrs.get("seed")
+    if seed is None:
+        seed = config.trial_seed(trial.number)
+        trial.set_user_attr("seed", seed)
+    return params, seed
+
+
+def _report_diverged(study, trial, params, seed, err, directory, verbose, extra=None) -> str:
+    from optuna.trial import TrialState
+
+    _write_json_atomic(directory / trial_file(trial.number, ".json"),
+                       {"number": trial.number, "params": params, "seed": seed, "diverged": True,
+                        "history": err.result.history.to_dict(), **(extra or {})})
+    trial.set_user_attr("cost_curve", cost_curve(err.result.history))
+    trial.set_user_attr("fail_reason", f"diverged: {err}")
+    study.tell(trial, state=TrialState.FAIL)
+    _log(verbose, f"trial {trial.number} {_describe(params)}: diverged at iteration {err.iteration}")
+    return "diverged"
+
+
+def _report_complete(study, trial, params, seed, model, data, seconds, directory, verbose, extra=None) -> str:
+    """Write the model file and the history atomically, then tell the study the objective."""
+    from ..io import save
+
+    history = model.history_
+    train_acc = model.accuracy(data.X, data.Y)
+    val_acc = None if data.X_val is None else model.accuracy(data.X_val, data.Y_val)
+    model_path = trial_file(trial.number)
+    (directory / model_path).parent.mkdir(parents=True, exist_ok=True)
+    save(model, directory / model_path)  # atomic: a complete file or none
+    result = {"number": trial.number, "params": params, "seed": seed, "train_accuracy": train_acc,
+              "val_accuracy": val_acc, "final_cost": history.final_cost, "seconds": seconds,
+              "model_path": model_path, **(extra or {}), "history": history.to_dict()}
+    _write_json_atomic(directory / trial_file(trial.number, ".json"), result)
+    for key in ("train_accuracy", "val_accuracy", "final_cost", "model_path"):
+        trial.set_user_attr(key, result[key])
+    trial.set_user_attr("seconds", round(seconds, 4))
+    for key, value in (extra or {}).items():
+        trial.set_user_attr(key, value)
+    trial.set_user_attr("cost_curve", cost_curve(history))
+    study.tell(trial, train_acc if val_acc is None else val_acc)
+    shown = f"train {100 * train_acc:.2f} %" + ("" if val_acc is None else f", val {100 * val_acc:.2f} %")
+    how = f", stacked with {extra['stacked'] - 1} others" if extra and extra.get("stacked", 1) > 1 else ""
+    _log(verbose, f"trial {trial.number} {_describe(params)}: {shown} ({seconds:.1f} s{how})")
+    return "complete"
+
+
+def _fail(study, trial, err, verbose) -> str:
+    """Record an unexpected error on the trial and go on with the sweep."""
+    from optuna.trial import TrialState
+
+    reason = f"{type(err).__name__}: {err}"
+    try:
+        trial.set_user_attr("fail_reason", reason)
+        study.tell(trial, state=TrialState.FAIL)
+    except Exception:
+        pass
+    _log(verbose, f"trial {trial.number} failed: {reason}")
+    return "error"
+
+
+def _requeue_unfinished(study, storage, trials, reason):
+    for trial in trials:
+        frozen = storage.get_trial(trial_id(study, storage, trial.number))
+        if not frozen.state.is_finished():
+            requeue(study, storage, frozen, reason)
+
+
+_INTERRUPTED = "interrupted (Ctrl-C or SIGTERM); the point was queued again"
+
+
 def run_trial(study, storage, trial, config, data, directory, *, heartbeat=None, verbose=False) -> str:
     """Run one popped/asked Optuna ``trial`` to its end; returns its outcome.
 
@@ -119,72 +210,91 @@ def run_trial(study, storage, trial, config, data, directory, *, heartbeat=None,
     {'complete', 'diverged', 'error'}
     """
     optuna = import_optuna()
-    from optuna.trial import TrialState
 
-    from ..io import save
     from ..training import TrainingDivergedError
 
     directory = Path(directory)
     tid = trial_id(study, storage, trial.number)
-    trial.set_user_attr("worker", this_worker())
-    if trial.user_attrs.get("fail_reason") is not None:  # copied from the failed try it retries
-        trial.set_user_attr("fail_reason", None)
+    _claimed(trial)
     try:
         with _Heartbeat(storage, tid, heartbeat):
             if config.sampler != "grid" and not trial.params:
                 # Draws depend only on (sweep seed, trial number) and the finished trials.
                 study.sampler = _sampler(optuna, config, trial.number)
-            params = suggest(trial, config.space)
-            seed = trial.user_attrs.get("seed")
-            if seed is None:
-                seed = config.trial_seed(trial.number)
-                trial.set_user_attr("seed", seed)
+            params, seed = _params_and_seed(trial, config)
             model = config.build_model(params, seed, data)
             start = time.perf_counter()
             try:
                 with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught below
-                    history = model.fit(data.X, data.Y, data.X_val, data.Y_val)
+                    model.fit(data.X, data.Y, data.X_val, data.Y_val)
             except TrainingDivergedError as err:
-                _write_json_atomic(directory / trial_file(trial.number, ".json"),
-                                   {"number": trial.number, "params": params, "seed": seed, "diverged": True,
-                                    "history": err.result.history.to_dict()})
-                trial.set_user_attr("cost_curve", cost_curve(err.result.history))
-                trial.set_user_attr("fail_reason", f"diverged: {err}")
-                study.tell(trial, state=TrialState.FAIL)
-                _log(verbose, f"trial {trial.number} {_describe(params)}: diverged at iteration {err.iteration}")
-                return "diverged"
+                return _report_diverged(study, trial, params, seed, err, directory, verbose)
             seconds = time.perf_counter() - start
-            train_acc = model.accuracy(data.X, data.Y)
-            val_acc = None if data.X_val is None else model.accuracy(data.X_val, data.Y_val)
-            model_path = trial_file(trial.number)
-            (directory / model_path).parent.mkdir(parents=True, exist_ok=True)
-            save(model, directory / model_path)  # atomic: a complete file or none
-            result = {"number": trial.number, "params": params, "seed": seed, "train_accuracy": train_acc,
-                      "val_accuracy": val_acc, "final_cost": history.final_cost, "seconds": seconds,
-                      "model_path": model_path, "history": history.to_dict()}
-            _write_json_atomic(directory / trial_file(trial.number, ".json"), result)
-            for key in ("train_accuracy", "val_accuracy", "final_cost", "model_path"):
-                trial.set_user_attr(key, result[key])
-            trial.set_user_attr("seconds", round(seconds, 4))
-            trial.set_user_attr("cost_curve", cost_curve(history))
-            study.tell(trial, train_acc if val_acc is None else val_acc)
-            shown = f"train {100 * train_acc:.2f} %" + ("" if val_acc is None else f", val {100 * val_acc:.2f} %")
-            _log(verbose, f"trial {trial.number} {_describe(params)}: {shown} ({seconds:.1f} s)")
-            return "complete"
+            return _report_complete(study, trial, params, seed, model, data, seconds, directory, verbose)
     except (KeyboardInterrupt, SystemExit):
-        frozen = storage.get_trial(tid)
-        if not frozen.state.is_finished():
-            requeue(study, storage, frozen, "interrupted (Ctrl-C or SIGTERM); the point was queued again")
+        _requeue_unfinished(study, storage, [trial], _INTERRUPTED)
         raise
     except Exception as err:  # anything else: record it on the trial and go on with the sweep
-        reason = f"{type(err).__name__}: {err}"
-        try:
-            trial.set_user_attr("fail_reason", reason)
-            study.tell(trial, state=TrialState.FAIL)
-        except Exception:
-            pass
-        _log(verbose, f"trial {trial.number} failed: {reason}")
-        return "error"
+        return _fail(study, trial, err, verbose)
+
+
+def run_stacked_trials(study, storage, trials, config, data, directory, *, heartbeat=None,
+                       verbose=False) -> list[str]:
+    """Run claimed grid ``trials`` that differ only in learning rate and seed in one stacked run.
+
+    Each trial's model file, history and result are those of :func:`run_trial` (bit-identical
+    numbers; ``seconds`` is the stacked run's time shared out, and ``stacked`` the number of
+    trials trained together). When the stacked run itself fails, the trials are run one by one.
+
+    Returns
+    -------
+    list of {'complete', 'diverged', 'error'}
+    """
+    from ..training import TrainingDivergedError
+    from .stacking import fit_stacked
+
+    if len(trials) == 1:
+        return [run_trial(study, storage, trials[0], config, data, directory, heartbeat=heartbeat,
+                          verbose=verbose)]
+    directory = Path(directory)
+    tids = [trial_id(study, storage, t.number) for t in trials]
+    outcomes = []
+    try:
+        with _Heartbeat(storage, tids, heartbeat):
+            for trial in trials:
+                _claimed(trial)
+            chosen = [_params_and_seed(t, config) for t in trials]
+            models = [config.build_model(params, seed, data) for params, seed in chosen]
+            start = time.perf_counter()
+            try:
+                fitted = fit_stacked(models, data)
+            except Exception as err:  # e.g. out of memory: fall back to one trial at a time
+                _log(verbose, f"stacked run of trials {[t.number for t in trials]} failed ({type(err).__name__}: "
+                              f"{err}); running them one by one")
+                fitted = None
+            if fitted is None:  # still under this batch's heartbeat, so the waiting ones stay alive
+                return [run_trial(study, storage, t, config, data, directory, heartbeat=heartbeat,
+                                  verbose=verbose) for t in trials]
+            extra = {"stacked": len(trials)}
+            seconds = (time.perf_counter() - start) / len(trials)
+            for trial, (params, seed), model, outcome in zip(trials, chosen, models, fitted):
+                try:
+                    if isinstance(outcome, TrainingDivergedError):
+                        outcomes.append(_report_diverged(study, trial, params, seed, outcome, directory,
+                                                         verbose, extra))
+                    else:
+                        outcomes.append(_report_complete(study, trial, params, seed, model, data, seconds,
+                                                         directory, verbose, extra))
+                except Exception as err:
+                    outcomes.append(_fail(study, trial, err, verbose))
+            return outcomes
+    except (KeyboardInterrupt, SystemExit):
+        _requeue_unfinished(study, storage, trials, _INTERRUPTED)
+        raise
+    except Exception as err:  # recording the trials failed: each left unfinished is failed
+        for trial in trials[len(outcomes):]:
+            outcomes.append(_fail(study, trial, err, verbose))
+        return outcomes
 
 
 def _sampler(optuna, config, number):
@@ -194,28 +304,84 @@ def _sampler(optuna, config, number):
     return optuna.samplers.TPESampler(seed=seed)
 
 
-def _pop_waiting(study, storage, study_id, heartbeat):
-    """Atomically take the first WAITING trial (grid point or retry); None when there is none.
+def _claim(study, storage, study_id, number, heartbeat):
+    """Atomically change WAITING trial ``number`` to RUNNING; the Trial, or None if another took it.
 
     On a database its first heartbeat is recorded at once, so that it can go stale.
     """
     optuna = import_optuna()
     from optuna.trial import TrialState
 
-    for frozen in storage.get_all_trials(study_id, deepcopy=False, states=(TrialState.WAITING,)):
-        tid = storage.get_trial_id_from_study_id_trial_number(study_id, frozen.number)
-        try:
-            if storage.set_trial_state_values(tid, state=TrialState.RUNNING):
-                if heartbeat:
-                    storage.record_heartbeat(tid)
-                return optuna.trial.Trial(study, tid)
-        except optuna.exceptions.UpdateFinishedTrialError:
-            continue
+    tid = storage.get_trial_id_from_study_id_trial_number(study_id, number)
+    try:
+        if storage.set_trial_state_values(tid, state=TrialState.RUNNING):
+            if heartbeat:
+                storage.record_heartbeat(tid)
+            return optuna.trial.Trial(study, tid)
+    except optuna.exceptions.UpdateFinishedTrialError:
+        pass
     return None
 
 
+def _waiting(storage, study_id):
+    from optuna.trial import TrialState
+
+    return storage.get_all_trials(study_id, deepcopy=False, states=(TrialState.WAITING,))
+
+
+def _pop_waiting(study, storage, study_id, heartbeat):
+    """Atomically take the first WAITING trial (grid point or retry); None when there is none."""
+    for frozen in _waiting(storage, study_id):
+        trial = _claim(study, storage, study_id, frozen.number, heartbeat)
+        if trial is not None:
+            return trial
+    return None
+
+
+def _queued_params(frozen) -> dict:
+    """The hyperparameters a WAITING grid point or retry will run with."""
+    return dict(frozen.params) or dict(frozen.system_attrs.get("fixed_params") or {})
+
+
+def _claim_stack(study, storage, study_id, first, config, data, *, limit, share, heartbeat) -> list:
+    """``first`` and up to ``limit`` − 1 more WAITING trials to train with it in one stacked run.
+
+    The others must differ from ``first`` only in learning rate and seed (equal
+    :func:`~denseflow.sweeps.stacking.stack_key`). Each is claimed alone, by the same atomic
+    WAITING → RUNNING change as :func:`_pop_waiting`, and records this worker at once. At most
+    ⌈waiting / share⌉ are taken, so that ``share`` workers starting together all get work.
+    """
+    from .stacking import stack_key
+
+    def key(params):
+        try:
+            return stack_key(config.build_model(params, 0, data), data)
+        except Exception:  # a point that cannot be built fails in run_trial, with its reason
+            return None
+
+    waiting = list(_waiting(storage, study_id))
+    limit = min(limit, -(-(len(waiting) + 1) // max(1, share)))
+    batch = [first]
+    if limit < 2:
+        return batch
+    wanted = key(_queued_params(storage.get_trial(trial_id(study, storage, first.number))))
+    if wanted is None:
+        return batch
+    _claimed(first)
+    for frozen in waiting:
+        if len(batch) >= limit:
+            break
+        if key(_queued_params(frozen)) != wanted:
+            continue
+        trial = _claim(study, storage, study_id, frozen.number, heartbeat)
+        if trial is not None:
+            _claimed(trial)
+            batch.append(trial)
+    return batch
+
+
 def run_worker(sweep, *, max_trials: int | None = None, verbose: bool = False, poll_interval: float = 0.5,
-               storage=None, study_name=None) -> WorkerSummary:
+               storage=None, study_name=None, stack: int = STACK_DEFAULT, share: int = 1) -> WorkerSummary:
     """Run trials of ``sweep`` in this process until it is done (or ``max_trials`` ran).
 
     Parameters
@@ -231,6 +397,13 @@ def run_worker(sweep, *, max_trials: int | None = None, verbose: bool = False, p
         (their trials may be failed by the heartbeat and come back to the queue).
     storage, study_name : str, optional
         A database sweep run from a machine without its folder.
+    stack : int, default 8
+        Grid points that differ only in learning rate (and seed) are trained up to ``stack`` at a
+        time in one stacked computation (:mod:`denseflow.sweeps.stacking`; same results as one by
+        one). 1 runs every trial alone.
+    share : int, default 1
+        How many workers share the queue (the local worker processes): a stacked batch takes at
+        most ⌈waiting points / share⌉ of them, so that every worker gets work.
 
     Returns
     -------
@@ -282,9 +455,17 @@ def run_worker(sweep, *, max_trials: int | None = None, verbose: bool = False, p
                                                    f"by other workers")
                 study.tell(trial, state=TrialState.FAIL)
                 continue
-        outcome = run_trial(study, store, trial, config, data, sweep.directory, heartbeat=heartbeat,
-                            verbose=verbose)
-        counts[outcome] += 1
-        ran += 1
+        limit = stack if max_trials is None else min(stack, max_trials - ran)
+        if config.sampler == "grid" and limit > 1:
+            batch = _claim_stack(study, store, study_id, trial, config, data, limit=limit, share=share,
+                                 heartbeat=heartbeat)
+            outcomes = run_stacked_trials(study, store, batch, config, data, sweep.directory,
+                                          heartbeat=heartbeat, verbose=verbose)
+        else:
+            outcomes = [run_trial(study, store, trial, config, data, sweep.directory, heartbeat=heartbeat,
+                                  verbose=verbose)]
+        for outcome in outcomes:
+            counts[outcome] += 1
+        ran += len(outcomes)
         reap()
     return WorkerSummary(counts["complete"], counts["diverged"], counts["error"])
