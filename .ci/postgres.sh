@@ -2,7 +2,7 @@
 # A throwaway PostgreSQL server for the sweep tests.
 #
 #   eval "$(bash .ci/postgres.sh start)"   # prints: export DENSEFLOW_TEST_POSTGRES_URL=postgresql://…
-#   python -m pytest tests/test_sweep_postgres.py
+#   python -m pytest tests/test_sweep.py
 #   bash .ci/postgres.sh stop               # stops the server and removes its folder
 #
 # `start` installs PostgreSQL from Debian's packages when no `initdb` is found, runs `initdb` into

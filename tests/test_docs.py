@@ -16,6 +16,16 @@ CORE_MODULES = [
     "denseflow.training",
     "denseflow.models",
     "denseflow.reproduce",
+    "denseflow._validation",
+    "denseflow.gradcheck",
+    "denseflow.graph",
+    "denseflow.fast",
+    "denseflow.stacked",
+    "denseflow.sklearn",
+    "denseflow._npzfile",
+    "denseflow.sweeps.space",
+    "denseflow.sweeps.config",
+    "denseflow.sweeps.stacking",
 ]
 
 

@@ -1,5 +1,6 @@
 """Model files and checkpoints: round trips, atomic writes (also under SIGKILL), bad files."""
 
+import copy
 import json
 import os
 import signal
@@ -7,12 +8,14 @@ import subprocess
 import sys
 import textwrap
 import time
+import zipfile
 
 import numpy as np
 import pytest
 
 import denseflow
 from denseflow import DeepNetwork, LogisticRegression, Network, ShallowNetwork, datasets, io
+from denseflow._npzfile import metadata_digest
 from denseflow.io import ModelFileError, atomic_write, load, load_checkpoint, save, save_checkpoint
 from denseflow.optimizers import GradientDescentState
 from denseflow.training import Checkpoint, History
@@ -106,6 +109,7 @@ def test_file_layout_is_plain_arrays_and_json(model_file):
     assert meta["class_names"] == ["red", "blue"]
     assert len(meta["history"]["costs"]) == 300
     assert set(meta["sha256"]) == {"W1", "b1", "W2", "b2"}
+    assert meta["metadata_sha256"] == metadata_digest(meta)
 
 
 def test_save_replaces_an_existing_file_and_leaves_no_temporary(tmp_path, shallow):
@@ -158,8 +162,11 @@ def test_save_into_missing_folder(tmp_path, shallow):
 # ---------------------------------------------------------------------------------------------
 
 
-def _rewrite(path, *, meta_edit=None, arrays_edit=None, fix_digests=True):
-    """Rewrite a model file with edited metadata/arrays (as a tamperer or a buggy tool would)."""
+def _rewrite(path, *, meta_edit=None, arrays_edit=None, fix_digests=True, fix_meta_digest=True):
+    """Rewrite a model file with edited metadata/arrays (as a tamperer or a buggy tool would).
+
+    With the digests fixed (the default) the edit reaches the consistency checks behind them.
+    """
     with np.load(path, allow_pickle=False) as npz:
         meta = json.loads(str(npz["metadata"]))
         arrays = {k: npz[k] for k in npz.files if k != "metadata"}
@@ -169,7 +176,41 @@ def _rewrite(path, *, meta_edit=None, arrays_edit=None, fix_digests=True):
         meta_edit(meta)
     if fix_digests:
         meta["sha256"] = {k: io._digest(np.asarray(v)) for k, v in arrays.items()}
+    if fix_meta_digest:
+        meta["metadata_sha256"] = metadata_digest(meta)
     np.savez(path, metadata=np.array(json.dumps(meta)), **arrays)
+
+
+def _raw_members(path, *, drop=(), add=None):
+    """Rewrite the zip itself: drop members by name and add raw (non-.npy) ones."""
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist() if n not in drop}
+    members.update(add or {})
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+
+
+def _metadata_as_raw_member(path):
+    # metadata.npy replaced by a plain member "metadata" holding the same JSON text
+    with np.load(path, allow_pickle=False) as npz:
+        text = str(npz["metadata"])
+    _raw_members(path, drop=("metadata.npy",), add={"metadata": text.encode()})
+
+
+def _listed_raw_member(path):
+    # an extra raw member whose name the sha256 table lists, so only its type can give it away
+    with np.load(path, allow_pickle=False) as npz:
+        meta = json.loads(str(npz["metadata"]))
+    meta["sha256"]["extra"] = "0" * 64
+    meta["metadata_sha256"] = metadata_digest(meta)
+    _raw_members(path, drop=("metadata.npy",), add={"extra": b"raw bytes"})
+    with zipfile.ZipFile(path, "a") as z, z.open("metadata.npy", "w") as f:
+        np.lib.format.write_array(f, np.array(json.dumps(meta)), allow_pickle=False)
+
+
+def _history(**fields):
+    return lambda m: m["history"].update(fields)
 
 
 def _truncate(path):
@@ -237,6 +278,49 @@ BAD_FILES = {
                       "lists 3 classes but its sigmoid output has 2"),
     "n_h-mismatch": (lambda p: _rewrite(p, meta_edit=lambda m: m["config"].update(n_h=7)),
                      "disagrees with n_h = 7"),
+    # zip members that are not .npy arrays (numpy would hand them over as bytes)
+    "metadata-raw-member": (_metadata_as_raw_member, r"zip member\(s\) \['metadata'\] that are not .npy"),
+    "listed-raw-member": (_listed_raw_member, r"zip member\(s\) \['extra'\] that are not .npy"),
+    # the metadata digest
+    "metadata-edited": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(classes=[1, 0]),
+                                           fix_meta_digest=False),
+                        "metadata does not match its SHA-256 digest"),
+    "metadata-digest-missing": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(metadata_sha256=None),
+                                                   fix_meta_digest=False),
+                                "lacks its 'metadata_sha256' digest"),
+    # metadata consistent with its digest but not with itself
+    "sigmoid-two-units": (lambda p: _rewrite(p, arrays_edit=lambda a: a.update(W2=np.zeros((2, 4)),
+                                                                               b2=np.zeros((2, 1))),
+                                             meta_edit=lambda m: m.update(layer_dims=[2, 4, 2])),
+                          r"sigmoid output needs 1 output unit but its architecture \[2, 4, 2\] has 2"),
+    "softmax-one-unit": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(output="softmax", classes=[0])),
+                         "softmax output needs at least 2 output units"),
+    "identity-with-classes": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(output="identity")),
+                              r"identity \(regression\) output has no classes"),
+    "output-vs-config": (lambda p: _rewrite(p, meta_edit=lambda m: m["config"].update(
+                             output_activation="identity")),
+                         "output 'sigmoid' disagrees with its configuration's output_activation 'identity'"),
+    "duplicate-classes": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(classes=[1, 1])),
+                          "distinct numbers or strings"),
+    "history-costs-text": (lambda p: _rewrite(p, meta_edit=_history(costs="abc")),
+                           "history is malformed: 'costs' must be a list"),
+    "history-cost-string": (lambda p: _rewrite(p, meta_edit=lambda m: m["history"]["costs"].__setitem__(0, "x")),
+                            "'costs' must hold finite numbers; found 'x'"),
+    "history-cost-nan": (lambda p: _rewrite(p, meta_edit=lambda m: m["history"]["costs"].__setitem__(
+                             0, float("nan"))), "'costs' must hold finite numbers; found nan"),
+    "history-lengths": (lambda p: _rewrite(p, meta_edit=lambda m: m["history"]["costs"].pop()),
+                        "300 iterations but 299 costs"),
+    "history-val-lengths": (lambda p: _rewrite(p, meta_edit=_history(val_costs=[0.5], val_accuracies=[0.5])),
+                            r"'val_costs' must be empty or hold one value per iteration \(300\)"),
+    "history-iterations-bool": (lambda p: _rewrite(p, meta_edit=lambda m: m["history"]["iterations"].__setitem__(
+                                    0, True)), "'iterations' must hold ints >= 0"),
+    "history-unknown-field": (lambda p: _rewrite(p, meta_edit=_history(epochs=[1])), r"unknown field\(s\)"),
+    "optimizer-step-negative": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(optimizer_step=-3)),
+                                "'optimizer_step' must be an int >= 0; got -3"),
+    "optimizer-step-float": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(optimizer_step=2.5)),
+                             "'optimizer_step' must be an int >= 0; got 2.5"),
+    "standardized-text": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(standardized="no")),
+                          "'standardized' must be true or false"),
 }
 
 
@@ -250,6 +334,69 @@ def test_bad_model_files_raise_clear_errors(model_file, case):
     assert str(model_file) in message
     assert "\n" not in message
     assert isinstance(info.value, ValueError)
+
+
+def test_logistic_regression_with_hidden_layers_is_refused(tmp_path):
+    X, Y = _rng_data()
+    model = LogisticRegression(learning_rate=0.05, num_iterations=20)
+    model.fit(X, Y)
+    path = tmp_path / "lr.npz"
+    save(model, path)
+
+    def add_hidden_layer(arrays):
+        arrays.update(W1=np.zeros((2, 3)), b1=np.zeros((2, 1)), W2=np.zeros((1, 2)), b2=np.zeros((1, 1)))
+
+    _rewrite(path, arrays_edit=add_hidden_layer, meta_edit=lambda m: m.update(layer_dims=[3, 2, 1]))
+    with pytest.raises(ModelFileError, match=r"LogisticRegression, which has no hidden layer.*\[3, 2, 1\] has 1"):
+        load(path)
+
+
+def test_history_with_validation_and_infinite_val_cost_loads(model_file):
+    n = 300
+    _rewrite(model_file, meta_edit=_history(val_costs=[float("inf")] + [0.5] * (n - 1), val_accuracies=[1] * n))
+    again = load(model_file)
+    assert again.history_.val_costs[:2] == [float("inf"), 0.5]
+    assert again.history_.val_accuracies[-1] == 1
+
+
+def _set(key, value):
+    return lambda params: params.__setitem__(key, value)
+
+
+def _nan_w1(params):
+    params["W1"] = params["W1"].copy()
+    params["W1"][0, 0] = np.nan
+
+
+SAVE_REFUSALS = {
+    "W2-shape": (_set("W2", np.zeros((1, 3))), ValueError, r"W2 has shape \(1, 3\) but layer 2 expects"),
+    "W1-columns": (_set("W1", np.zeros((4, 3))), ValueError, r"W1 has shape \(4, 3\) but layer 1 expects"),
+    "missing-b2": (lambda params: params.pop("b2"), ValueError, "has 'W2' but no 'b2'"),
+    "wider-layer": (lambda params: params.update(W1=np.zeros((5, 2)), b1=np.zeros((5, 1)), W2=np.zeros((1, 5))),
+                    ValueError, r"'W1' of layer 1 has shape \(5, 2\) but layer_dims_ \[2, 4, 1\] needs \(4, 2\)"),
+    "extra-layer": (lambda params: params.update(W3=np.zeros((1, 1)), b3=np.zeros((1, 1))),
+                    ValueError, r"hold 3 layer\(s\) but its layer_dims_ \[2, 4, 1\] has 2"),
+    "unknown-key": (_set("gamma", np.zeros(1)), ValueError, r"unexpected key\(s\) \['gamma'\]"),
+    "dtype": (lambda params: params.update(W2=params["W2"].astype(np.float32)), ValueError,
+              "'W2' of layer 2 has dtype float32 but the model's dtype is float64"),
+    "nan": (_nan_w1, ValueError, "'W1' of layer 1 contains NaN"),
+    "not-a-dict": (None, TypeError, "parameters_ must be a dict"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SAVE_REFUSALS))
+def test_save_refuses_parameters_that_disagree_with_layer_dims(tmp_path, shallow, case):
+    edit, exc, match = SAVE_REFUSALS[case]
+    model = copy.deepcopy(shallow)
+    if edit is None:
+        model.parameters_ = [model.parameters_["W1"]]
+    else:
+        edit(model.parameters_)
+    path = tmp_path / "m.npz"
+    with pytest.raises(exc, match=match) as info:
+        save(model, path)
+    assert "Cannot save this ShallowNetwork" in str(info.value)
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even a temporary file
 
 
 def test_missing_file_and_folder(tmp_path):

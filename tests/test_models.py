@@ -260,3 +260,60 @@ def test_import_denseflow_loads_only_numpy_and_scipy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_failed_refit_leaves_the_fitted_model_unchanged(flower):
+    X, Y = flower
+    model = ShallowNetwork(n_h=3, num_iterations=20, seed=0)
+    model.fit(X, Y)
+    before = {k: v.copy() for k, v in model.parameters_.items()}
+    X4 = np.vstack([X, X[:1]])
+    with pytest.raises(ValueError, match="X_val"):
+        model.fit(X4, Y, X_val=np.ones((2, 5)), Y_val=np.ones((1, 5)))
+    assert model.layer_dims_ == [2, 3, 1]
+    for k in before:
+        np.testing.assert_array_equal(model.parameters_[k], before[k])
+    assert model.predict(X).shape == (1, 400)
+
+
+def test_divergence_is_caught_on_iterations_whose_cost_is_not_computed():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5, 50)) * 10
+    Y = (rng.random((1, 50)) > 0.5).astype(float)
+    every = DeepNetwork([5, 8, 8, 1], hidden_activation="leaky_relu", initialization="he", learning_rate=10,
+                        num_iterations=500, seed=0)
+    sparse = DeepNetwork([5, 8, 8, 1], hidden_activation="leaky_relu", initialization="he", learning_rate=10,
+                         num_iterations=500, seed=0, cost_every=50)
+    with pytest.raises(TrainingDivergedError) as e_every:
+        every.fit(X, Y)
+    with pytest.raises(TrainingDivergedError) as e_sparse:
+        sparse.fit(X, Y)
+    assert all(np.all(np.isfinite(v)) for v in sparse.parameters_.values())
+    # Z[L] overflows one iteration after the cost does: the sparse run stops right after.
+    assert e_sparse.value.iteration in (e_every.value.iteration, e_every.value.iteration + 1)
+    assert sparse.history_.iterations == [0]
+
+
+def test_identity_output_defaults_to_squared_error_everywhere():
+    from denseflow.losses import default_loss
+    from denseflow.propagation import initialize_parameters, model_backward, model_forward
+
+    assert default_loss("identity") == "squared_error"
+    x = np.linspace(-1, 1, 20).reshape(1, -1)
+    y = 5 * x + 3  # real-valued targets: binary cross-entropy would reject them
+    result = train({"W1": np.zeros((1, 1)), "b1": np.zeros((1, 1))}, x, y, output_activation="identity",
+                   learning_rate=0.5, num_iterations=200)
+    np.testing.assert_allclose(result.parameters["W1"], [[5.0]], atol=1e-3)
+    params = initialize_parameters([1, 2, 1], "he", 0)
+    AL, caches = model_forward(x, params, output_activation="identity")
+    grads = model_backward(AL, y, caches, output_activation="identity")
+    assert grads["dW1"].shape == (2, 1)
+
+
+def test_resume_beyond_num_iterations_is_an_error(flower):
+    X, Y = flower
+    saved = {}
+    ShallowNetwork(n_h=2, num_iterations=10, seed=0, callback=lambda e: saved.setdefault("cp", e.checkpoint())
+                   if e.completed == 9 else None).fit(X, Y)
+    with pytest.raises(ValueError, match="beyond num_iterations=5"):
+        ShallowNetwork(n_h=2, num_iterations=5, seed=0).fit(X, Y, resume_from=saved["cp"])

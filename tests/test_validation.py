@@ -55,6 +55,15 @@ CASES = [
     ("one-hot not one-hot", lambda: DeepNetwork([3, 2, 3]).fit(X, np.ones((3, 4))), ValueError, "one-hot"),
     ("loss vs output", lambda: DeepNetwork([3, 1], output_activation="identity", loss="binary_cross_entropy").fit(X, Y),
      ValueError, "needs a sigmoid output"),
+    ("seed out of range", lambda: ShallowNetwork(seed=-1).fit(X, Y), ValueError, "[0, 2**32 - 1]"),
+    ("hidden_layers int", lambda: LogisticRegression().__class__.__mro__[1](hidden_layers=5).fit(X, Y), TypeError,
+     "'hidden_layers' parameter"),
+    ("initial_parameters shape", lambda: ShallowNetwork(n_h=3).fit(X, Y, initial_parameters=initialize_parameters([3, 2, 1])),
+     ValueError, "W1 has shape (2, 3) but layer 1 needs"),
+    ("ZL shape", lambda: compute_cost(np.array([[0.5, 0.5]]), np.array([[0, 1]]), ZL=np.zeros((1, 3))), ValueError,
+     "ZL must have the shape of AL"),
+    ("caches of another batch", lambda: model_backward(np.full((1, 2), 0.5), np.array([[0, 1]]),
+                                                       model_forward(X, PARAMS)[1]), ValueError, "does not fit"),
     ("sample weights shape", lambda: LogisticRegression().fit(X, Y, sample_weight=np.ones(3)), ValueError, "sample_weight"),
 ]
 

@@ -1,10 +1,12 @@
 """The container of model files and checkpoints: atomic writes, and ``.npz`` reading with checks.
 
 A denseflow file is an ``.npz`` archive (written by :func:`numpy.savez`) holding numeric arrays and
-one ``metadata`` entry: a JSON text with the format name, the format version and a SHA-256
-digest of every array. :func:`read_npz` refuses anything else with a :class:`ModelFileError`
-naming the file and the problem: not a zip archive, truncated, a bad CRC, an object (pickled)
-array, no or invalid metadata, a newer format version, arrays missing, unlisted or modified.
+one ``metadata`` entry: a JSON text with the format name, the format version, a SHA-256
+digest of every array and (``metadata_sha256``) a SHA-256 of the canonical JSON of the rest of
+the metadata. :func:`read_npz` refuses anything else with a :class:`ModelFileError` naming the
+file and the problem: not a zip archive, truncated, a bad CRC, a zip member that is not a
+``.npy`` array, an object (pickled) array, no or invalid metadata, a newer format version,
+metadata edited after the save, arrays missing, unlisted or modified.
 :mod:`denseflow.io` builds model files and checkpoints on top of it.
 
 :func:`atomic_write` is the one way files are written (also used for plots and run folders):
@@ -24,13 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["FORMAT_VERSION", "ModelFileError", "atomic_write", "write_npz", "read_npz", "digest"]
+__all__ = ["FORMAT_VERSION", "ModelFileError", "atomic_write", "write_npz", "read_npz", "digest",
+           "metadata_digest"]
 
 #: The version of the file layout written by this denseflow; files of a higher version are refused.
 FORMAT_VERSION = 1
 _MODEL_FORMAT = "denseflow-model"
 _CHECKPOINT_FORMAT = "denseflow-checkpoint"
 _METADATA = "metadata"
+_METADATA_DIGEST = "metadata_sha256"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _NPY_MAGIC = b"\x93NUMPY"
 
@@ -106,10 +110,26 @@ def write_npz(path, metadata: dict, arrays: dict) -> None:
         if arr.dtype == object:
             raise TypeError(f"Array {name!r} has dtype object; model files hold numeric arrays only.")
     metadata = dict(metadata)
+    metadata.pop(_METADATA_DIGEST, None)
     metadata["sha256"] = {name: digest(arr) for name, arr in arrays.items()}
-    text = json.dumps(metadata, sort_keys=True, allow_nan=True)
+    metadata[_METADATA_DIGEST] = metadata_digest(metadata)
+    text = _canonical_json(metadata)
     with atomic_write(path) as f:
         np.savez(f, **{_METADATA: np.array(text)}, **arrays)
+
+
+def _canonical_json(obj) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=True)
+
+
+def metadata_digest(metadata: dict) -> str:
+    """SHA-256 of the canonical JSON (sorted keys, no spaces, ASCII) of ``metadata`` less its own digest.
+
+    Floats survive a JSON round trip exactly (``repr``), so the digest of the metadata read back
+    equals the digest written.
+    """
+    rest = {k: v for k, v in metadata.items() if k != _METADATA_DIGEST}
+    return hashlib.sha256(_canonical_json(rest).encode("ascii")).hexdigest()
 
 
 def digest(arr: np.ndarray) -> str:
@@ -153,6 +173,14 @@ def read_npz(path, expected_format: str):
     arrays = {}
     try:
         with np.load(path, allow_pickle=False) as npz:
+            members = npz.zip.namelist()
+            odd = sorted(n for n in members if not n.endswith(".npy"))
+            if odd:
+                raise bad_file(path, f"holds zip member(s) {odd[:10]} that are not .npy arrays; a denseflow "
+                                 f"file holds only .npy arrays (it was tampered with or not written by denseflow).")
+            if len(set(members)) != len(members):
+                dup = sorted({n for n in members if members.count(n) > 1})
+                raise bad_file(path, f"holds the zip member(s) {dup[:10]} more than once; it was tampered with.")
             names = list(npz.files)
             if _METADATA not in names:
                 raise bad_file(path, f"has no {_METADATA!r} entry, so it was not written by denseflow "
@@ -161,6 +189,10 @@ def read_npz(path, expected_format: str):
             for name in names:
                 if name != _METADATA:
                     arrays[name] = npz[name]
+            for name, value in [(_METADATA, raw), *arrays.items()]:
+                if not isinstance(value, np.ndarray):
+                    raise bad_file(path, f"its member {name!r} is not a .npy array (got {type(value).__name__}); "
+                                     f"it was tampered with or not written by denseflow.")
     except ModelFileError:
         raise
     except zipfile.BadZipFile as exc:
@@ -195,8 +227,15 @@ def read_npz(path, expected_format: str):
     if version > FORMAT_VERSION:
         raise bad_file(path, f"was written by a newer denseflow (file format version {version}; this denseflow "
                          f"reads up to version {FORMAT_VERSION}). Upgrade denseflow: pip install -U denseflow.")
+    meta_digest = meta.get(_METADATA_DIGEST)
+    if not isinstance(meta_digest, str):
+        raise bad_file(path, f"its metadata lacks its {_METADATA_DIGEST!r} digest; it was not written by this "
+                         f"denseflow or was edited.")
+    if metadata_digest(meta) != meta_digest:
+        raise bad_file(path, "its metadata does not match its SHA-256 digest: the metadata was modified after the "
+                         "file was saved (tampered or corrupted).")
     digests = meta.get("sha256")
-    if not isinstance(digests, dict):
+    if not isinstance(digests, dict) or not all(isinstance(v, str) for v in digests.values()):
         raise bad_file(path, "its metadata lacks the 'sha256' digests of the arrays.")
     missing = sorted(set(digests) - set(arrays))
     unexpected = sorted(set(arrays) - set(digests))

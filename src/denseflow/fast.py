@@ -47,7 +47,7 @@ from functools import partial
 import numpy as np
 from scipy.special import expit
 
-from .losses import output_dZ
+from .losses import cost_of, output_dZ
 from .propagation import num_layers
 
 __all__ = ["FastEngine", "supports", "SUPPORTED_HIDDEN"]
@@ -280,12 +280,12 @@ class _Engine:
                 # model's cost stays what a separate run of that model would record.
                 bad = np.flatnonzero(~np.isfinite(J))
                 for k in bad:
-                    J[k] = self.loss.cost(self._AL[k], self.Y, self._ZL[k], self.weights)
+                    J[k] = cost_of(self.loss, self.output, self._AL[k], self.Y, self._ZL[k], self.weights)
                 return J
         # e^x overflowed (a logit beyond ±709), or another loss: the loss's own stable formula
         if not self._lead:
-            return self.loss.cost(self._AL, self.Y, self._ZL, self.weights)
-        return np.array([self.loss.cost(a, self.Y, z, self.weights) for a, z in zip(self._AL, self._ZL)])
+            return cost_of(self.loss, self.output, self._AL, self.Y, self._ZL, self.weights)
+        return np.array([cost_of(self.loss, self.output, a, self.Y, z, self.weights) for a, z in zip(self._AL, self._ZL)])
 
     def _forward_and_cost(self, compute_cost):
         for op in self._forward[self._cur]:
@@ -347,6 +347,8 @@ class FastEngine(_Engine):
             cost = float(self._costs())
             if not math.isfinite(cost):
                 return cost
+        elif not np.isfinite(self._ZL).all():
+            return math.nan  # no cost asked for, but Z[L] overflowed: no update (divergence)
         for op in self._backward[c]:
             op()
         self._cur = 1 - c

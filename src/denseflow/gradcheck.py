@@ -58,7 +58,7 @@ from ._validation import (
 )
 from .activations import get_activation
 from .initializers import INITIALIZERS, initialize_parameters
-from .losses import get_loss
+from .losses import default_loss, get_loss
 from .propagation import _model_forward, model_backward, model_forward
 
 __all__ = ["ParameterCheck", "GradCheckReport", "gradient_check", "random_check", "relative_error"]
@@ -342,7 +342,7 @@ def gradient_check(
     hidden = get_activation(hidden_activation, "hidden_activation", _OWNER, hidden=True)
     output = get_activation(output_activation, "output_activation", _OWNER)
     if loss is None:
-        loss = "categorical_cross_entropy" if output.name == "softmax" else "binary_cross_entropy"
+        loss = default_loss(output)
     loss = get_loss(loss, "loss", _OWNER)
     loss.check_labels(Y, "Y")
     epsilon = check_positive(epsilon, "epsilon", _OWNER)
@@ -480,9 +480,7 @@ def random_check(
     hidden = get_activation(hidden_activation, "hidden_activation", owner, hidden=True)
     output = get_activation(output_activation, "output_activation", owner)
     if loss is None:
-        loss = {"softmax": "categorical_cross_entropy", "sigmoid": "binary_cross_entropy"}.get(
-            output.name, "squared_error"
-        )
+        loss = default_loss(output)
     loss = get_loss(loss, "loss", owner)
     epsilon = check_positive(epsilon, "epsilon", owner)
 

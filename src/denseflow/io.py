@@ -8,17 +8,20 @@ entry                     contents
 ``metadata`` (JSON text)  format name and version, the hyperparameters
                           (:meth:`Network.get_config`), ``layer_dims_``, the output
                           (sigmoid / softmax / identity), ``classes_``, class names, the
-                          :class:`~denseflow.training.History`, the optimizer step, and a
-                          SHA-256 digest of every array
+                          :class:`~denseflow.training.History`, the optimizer step, a
+                          SHA-256 digest of every array and one of the metadata itself
 ``W1``, ``b1``, … ``bL``  the learned parameters, W[l] (n[l], n[l-1]), b[l] (n[l], 1)
 ``input_mean``,           the standardization (n_x, 1) applied to every input, when the
 ``input_std``             model was fitted with ``standardize=True``
 ========================= ============================================================
 
 Files are read with ``np.load(..., allow_pickle=False)``; every array is checked against the
-metadata (names, shapes, dtype, digest, finiteness), so truncated, corrupted or tampered files,
-object arrays, files from a newer denseflow and weights that disagree with the architecture all
-raise :class:`ModelFileError` (a ``ValueError``) naming the file and what is wrong.
+metadata (names, shapes, dtype, digest, finiteness) and the metadata against its digest and
+itself (output ↔ output units ↔ classes, model class ↔ architecture, numeric history), so
+truncated, corrupted or tampered files, object arrays, files from a newer denseflow and weights
+that disagree with the architecture all raise :class:`ModelFileError` (a ``ValueError``) naming
+the file and what is wrong. :func:`save` refuses a model whose parameters disagree with its
+``layer_dims_``, so a file that cannot be loaded back is never written.
 
 Writes are atomic (:func:`atomic_write`): the bytes go to a temporary file in the same folder,
 which is flushed, ``fsync``-ed and renamed over the target with :func:`os.replace`; the folder is
@@ -42,6 +45,8 @@ Examples
 from __future__ import annotations
 
 from typing import NamedTuple
+
+import math
 
 import numpy as np
 
@@ -123,6 +128,147 @@ def _check_layer_dims(path, value):
     return [int(n) for n in value]
 
 
+def _is_real(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+_HISTORY_FIELDS = ("iterations", "costs", "val_costs", "val_accuracies", "final_cost")
+
+
+def _check_history(path, value):
+    """The metadata ``history``: numeric lists of consistent lengths → a History."""
+    from .training import History
+
+    def bad(what):
+        return _bad(path, f"its history is malformed: {what}")
+
+    if not isinstance(value, dict):
+        raise bad(f"expected a JSON object with {list(_HISTORY_FIELDS)}; got {value!r:.80}.")
+    unknown = sorted(set(value) - set(_HISTORY_FIELDS))
+    if unknown:
+        raise bad(f"unknown field(s) {unknown}.")
+    lists = {}
+    for key in _HISTORY_FIELDS[:4]:
+        items = value.get(key, [])
+        if not isinstance(items, list):
+            raise bad(f"{key!r} must be a list; got {type(items).__name__} {items!r:.80}.")
+        for x in items:
+            if key == "iterations":
+                ok = isinstance(x, int) and not isinstance(x, bool) and x >= 0
+            elif key == "val_costs":  # the validation cost is not guarded against overflow: inf is possible
+                ok = _is_real(x) and not math.isnan(x)
+            elif key == "val_accuracies":
+                ok = _is_real(x) and 0 <= x <= 1
+            else:
+                ok = _is_real(x) and math.isfinite(x)
+            if not ok:
+                expected = {"iterations": "ints >= 0", "val_costs": "numbers",
+                            "val_accuracies": "numbers in [0, 1]"}.get(key, "finite numbers")
+                raise bad(f"{key!r} must hold {expected}; found {x!r:.40}.")
+        lists[key] = items
+    its = lists["iterations"]
+    if any(b <= a for a, b in zip(its, its[1:])):
+        raise bad("'iterations' must be increasing.")
+    if len(lists["costs"]) != len(its):
+        raise bad(f"{len(its)} iterations but {len(lists['costs'])} costs.")
+    for key in ("val_costs", "val_accuracies"):
+        if lists[key] and len(lists[key]) != len(its):
+            raise bad(f"{key!r} must be empty or hold one value per iteration ({len(its)}); "
+                      f"it holds {len(lists[key])}.")
+    if bool(lists["val_costs"]) != bool(lists["val_accuracies"]):
+        raise bad("'val_costs' and 'val_accuracies' must both be empty or both be filled.")
+    final = value.get("final_cost")
+    if final is not None and not (_is_real(final) and math.isfinite(final)):
+        raise bad(f"'final_cost' must be a finite number or null; got {final!r:.40}.")
+    return History(list(its), list(lists["costs"]), list(lists["val_costs"]), list(lists["val_accuracies"]),
+                   final)
+
+
+def _check_step(path, value, field):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _bad(path, f"its metadata field {field!r} must be an int >= 0; got {value!r:.40}.")
+    return value
+
+
+def _check_output_and_classes(path, meta, model, dims):
+    """output ↔ number of output units ↔ classes; the model class ↔ the architecture."""
+    from .models import LogisticRegression
+
+    output = meta.get("output")
+    if output not in ("sigmoid", "softmax", "identity"):
+        raise _bad(path, f"its metadata field 'output' must be 'sigmoid', 'softmax' or 'identity'; got {output!r}.")
+    config = model.get_config()
+    wanted = config.get("output_activation", "auto")
+    if wanted not in ("auto", output):
+        raise _bad(path, f"its output {output!r} disagrees with its configuration's output_activation {wanted!r}.")
+    if output == "sigmoid" and dims[-1] != 1:
+        raise _bad(path, f"its sigmoid output needs 1 output unit but its architecture {dims} has {dims[-1]}.")
+    if output == "softmax" and dims[-1] < 2:
+        raise _bad(path, f"its softmax output needs at least 2 output units but its architecture {dims} "
+                         f"has {dims[-1]}.")
+    if isinstance(model, LogisticRegression) and len(dims) != 2:
+        raise _bad(path, f"is a LogisticRegression, which has no hidden layer, but its architecture {dims} "
+                         f"has {len(dims) - 2}.")
+    hidden = config.get("hidden_layers")
+    if hidden is not None and list(hidden) != dims[1:-1]:
+        raise _bad(path, f"its architecture {dims} disagrees with its configuration's hidden_layers "
+                         f"{list(hidden)}.")
+    classes = meta.get("classes")
+    if output == "identity":
+        if classes is not None:
+            raise _bad(path, f"its identity (regression) output has no classes, but its metadata lists "
+                             f"{classes!r:.80}.")
+        return output, None
+    if not isinstance(classes, list) or not classes:
+        raise _bad(path, f"its metadata field 'classes' must be a non-empty list; got {classes!r:.80}.")
+    if not all(isinstance(c, str) or _is_real(c) for c in classes) or len(set(classes)) != len(classes):
+        raise _bad(path, f"its metadata field 'classes' must hold distinct numbers or strings; got {classes!r:.80}.")
+    n_expected = 2 if output == "sigmoid" else dims[-1]
+    if len(classes) != n_expected:
+        raise _bad(path, f"lists {len(classes)} classes but its {output} output has {n_expected}.")
+    return output, np.asarray(classes)
+
+
+def _check_model_for_save(model):
+    """The parameters must be exactly those of ``layer_dims_``, float of the model's dtype and finite."""
+    from ._validation import check_parameters
+
+    owner = type(model).__name__
+    dims = getattr(model, "layer_dims_", None)
+    if (not isinstance(dims, (list, tuple)) or len(dims) < 2
+            or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in dims)):
+        raise ValueError(f"Cannot save this {owner}: its layer_dims_ must be a list of at least two positive ints; "
+                         f"got {dims!r}. Refit the model.")
+    dims = [int(n) for n in dims]
+    params = model.parameters_
+    try:
+        L = check_parameters(params, n_x=dims[0], name="parameters_")
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"Cannot save this {owner}: its parameters_ are inconsistent: {exc}") from None
+    if L != len(dims) - 1:
+        raise ValueError(f"Cannot save this {owner}: its parameters_ hold {L} layer(s) but its layer_dims_ {dims} "
+                         f"has {len(dims) - 1}. Refit the model or fix parameters_.")
+    expected = {f"{kind}{l}" for l in range(1, L + 1) for kind in "Wb"}
+    extra = sorted(map(str, set(params) - expected))
+    if extra:
+        raise ValueError(f"Cannot save this {owner}: its parameters_ hold unexpected key(s) {extra}; only "
+                         f"'W1', 'b1', ..., 'W{L}', 'b{L}' are allowed.")
+    dtype = model._np_dtype
+    for l in range(1, L + 1):
+        for key, shape in ((f"W{l}", (dims[l], dims[l - 1])), (f"b{l}", (dims[l], 1))):
+            arr = np.asarray(params[key])
+            if arr.shape != shape:
+                raise ValueError(f"Cannot save this {owner}: parameter {key!r} of layer {l} has shape {arr.shape} "
+                                 f"but layer_dims_ {dims} needs {shape}. Refit the model or fix parameters_.")
+            if arr.dtype != dtype:
+                raise ValueError(f"Cannot save this {owner}: parameter {key!r} of layer {l} has dtype {arr.dtype} "
+                                 f"but the model's dtype is {dtype}. Cast it with .astype({str(dtype)!r}).")
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"Cannot save this {owner}: parameter {key!r} of layer {l} contains NaN or "
+                                 f"infinity; refit the model (e.g. with a smaller learning_rate).")
+    return dims
+
+
 def _model_from_config(path, config):
     from .models import MODELS, Network
 
@@ -160,7 +306,8 @@ def save(model, path) -> None:
     TypeError
         ``model`` is not a denseflow network.
     ValueError
-        The model is not fitted.
+        The model is not fitted, or its ``parameters_`` disagree with its ``layer_dims_`` (shape,
+        missing or extra layer, dtype, NaN): the message names the parameter and the layer.
 
     Examples
     --------
@@ -172,6 +319,7 @@ def save(model, path) -> None:
         raise TypeError(f"save expects a denseflow model (Network, ShallowNetwork, ...); got {type(model).__name__}.")
     if not hasattr(model, "parameters_"):
         raise ValueError(f"This {type(model).__name__} is not fitted yet; call fit before save.")
+    dims = _check_model_for_save(model)
     history = getattr(model, "history_", None)
     state = getattr(model, "optimizer_state_", None)
     classes = getattr(model, "classes_", None)
@@ -180,7 +328,7 @@ def save(model, path) -> None:
         "format_version": FORMAT_VERSION,
         "denseflow_version": _version(),
         "config": model.get_config(),
-        "layer_dims": [int(n) for n in model.layer_dims_],
+        "layer_dims": dims,
         "output": model.output_,
         "classes": None if classes is None else np.asarray(classes).tolist(),
         "class_names": getattr(model, "class_names_", None),
@@ -218,7 +366,6 @@ def load(path):
         saved, or its weights disagree with its architecture. The message says which.
     """
     from .optimizers import GradientDescentState
-    from .training import History
 
     path, meta, arrays = _read_npz(path, _MODEL_FORMAT)
     model = _model_from_config(path, meta.get("config"))
@@ -228,25 +375,16 @@ def load(path):
         raise _bad(path, f"its architecture {dims} disagrees with its configuration's layer_dims {cfg_dims}.")
     if getattr(model, "n_h", None) is not None and (len(dims) != 3 or dims[1] != model.n_h):
         raise _bad(path, f"its architecture {dims} disagrees with n_h = {model.n_h} of ShallowNetwork.")
-    output = meta.get("output")
-    if output not in ("sigmoid", "softmax", "identity"):
-        raise _bad(path, f"its metadata field 'output' must be 'sigmoid', 'softmax' or 'identity'; got {output!r}.")
+    output, classes = _check_output_and_classes(path, meta, model, dims)
     params = _check_parameters(path, arrays, dims, model.dtype)
-    classes = meta.get("classes")
-    if output == "identity":
-        classes = None
-    else:
-        if not isinstance(classes, list) or not classes:
-            raise _bad(path, f"its metadata field 'classes' must be a non-empty list; got {classes!r}.")
-        n_expected = 2 if output == "sigmoid" else dims[-1]
-        if len(classes) != n_expected:
-            raise _bad(path, f"lists {len(classes)} classes but its {output} output has {n_expected}.")
-        classes = np.asarray(classes)
     names = meta.get("class_names")
     if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
         raise _bad(path, f"its metadata field 'class_names' must be a list of strings or null; got {names!r}.")
+    standardized = meta.get("standardized")
+    if not isinstance(standardized, bool):
+        raise _bad(path, f"its metadata field 'standardized' must be true or false; got {standardized!r:.40}.")
     mean = std = None
-    if meta.get("standardized"):
+    if standardized:
         for key in ("input_mean", "input_std"):
             if key not in arrays:
                 raise _bad(path, f"says the inputs are standardized but lacks the array {key!r}.")
@@ -257,10 +395,9 @@ def load(path):
         if np.any(std <= 0):
             raise _bad(path, "array 'input_std' must be > 0 for every feature.")
     history = meta.get("history")
-    try:
-        history = None if history is None else History.from_dict(history)
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise _bad(path, f"its history is malformed: {exc}") from None
+    history = None if history is None else _check_history(path, history)
+    step = meta.get("optimizer_step")
+    step = None if step is None else _check_step(path, step, "optimizer_step")
     model.parameters_ = params
     model.layer_dims_ = dims
     model.output_ = output
@@ -269,8 +406,7 @@ def load(path):
     model.input_mean_, model.input_std_ = mean, std
     if history is not None:
         model.history_ = history
-    step = meta.get("optimizer_step")
-    if isinstance(step, int) and not isinstance(step, bool):
+    if step is not None:
         model.optimizer_state_ = GradientDescentState(step)
     return model
 
@@ -348,7 +484,7 @@ def load_checkpoint(path) -> CheckpointFile:
         As :func:`load`.
     """
     from .optimizers import GradientDescentState
-    from .training import Checkpoint, History
+    from .training import Checkpoint
 
     path, meta, arrays = _read_npz(path, _CHECKPOINT_FORMAT)
     config = meta.get("config")
@@ -359,12 +495,10 @@ def load_checkpoint(path) -> CheckpointFile:
     if isinstance(iteration, bool) or not isinstance(iteration, int) or iteration < 0:
         raise _bad(path, f"its metadata field 'iteration' must be an int >= 0; got {iteration!r}.")
     optimizer = meta.get("optimizer")
-    if not isinstance(optimizer, dict) or not isinstance(optimizer.get("step"), int):
+    if not isinstance(optimizer, dict):
         raise _bad(path, f"its metadata field 'optimizer' must be {{'name': ..., 'step': int}}; got {optimizer!r}.")
-    try:
-        history = History.from_dict(meta.get("history") or {})
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise _bad(path, f"its history is malformed: {exc}") from None
+    _check_step(path, optimizer.get("step"), "optimizer.step")
+    history = _check_history(path, meta.get("history") or {})
     extra = meta.get("extra") or {}
     if not isinstance(extra, dict):
         raise _bad(path, f"its metadata field 'extra' must be a JSON object; got {extra!r}.")

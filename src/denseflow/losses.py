@@ -30,7 +30,17 @@ from scipy.special import log_expit, log_softmax
 
 from ._validation import check_binary_labels, check_choice, check_one_hot
 
-__all__ = ["Loss", "LOSSES", "get_loss", "binary_cross_entropy", "categorical_cross_entropy", "squared_error"]
+__all__ = [
+    "Loss",
+    "LOSSES",
+    "get_loss",
+    "default_loss",
+    "cost_of",
+    "output_dZ",
+    "binary_cross_entropy",
+    "categorical_cross_entropy",
+    "squared_error",
+]
 
 
 class Loss(NamedTuple):
@@ -119,6 +129,27 @@ def get_loss(loss, param: str = "loss", owner: str = "denseflow") -> Loss:
         return loss
     check_choice(loss, LOSSES, param, owner)
     return LOSSES[loss]
+
+
+def default_loss(output_activation) -> str:
+    """The loss that goes with an output activation: categorical cross-entropy for softmax,
+    binary cross-entropy for sigmoid, squared error for anything else (identity: regression).
+
+    Examples
+    --------
+    >>> default_loss("softmax"), default_loss("sigmoid"), default_loss("identity")
+    ('categorical_cross_entropy', 'binary_cross_entropy', 'squared_error')
+    """
+    name = getattr(output_activation, "name", output_activation)
+    return {"softmax": "categorical_cross_entropy", "sigmoid": "binary_cross_entropy"}.get(name, "squared_error")
+
+
+def cost_of(loss: Loss, activation, AL, Y, ZL=None, weights=None) -> float:
+    """J of the output ``AL = g(ZL)``, computed from the logits ZL only where the loss's stable form
+    is defined on them (its fused activation: sigmoid for BCE, softmax for CCE); from AL otherwise.
+    """
+    name = getattr(activation, "name", activation)
+    return loss.cost(AL, Y, ZL if loss.fused_activation == name else None, weights)
 
 
 def output_dZ(loss: Loss, activation, AL, Y, ZL):

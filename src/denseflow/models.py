@@ -27,6 +27,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ._validation import (
@@ -40,7 +42,7 @@ from ._validation import (
 )
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, get_activation, leaky_relu
 from .initializers import INITIALIZERS, initialize_parameters
-from .losses import LOSSES, get_loss
+from .losses import LOSSES, cost_of, default_loss, get_loss
 from .propagation import _model_forward
 from .training import (
     Checkpoint,
@@ -205,8 +207,17 @@ class Network:
             check_choice(self.loss, LOSSES, "loss", owner)
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer))):
             raise TypeError(f"The 'seed' parameter of {owner} must be an int or None. Got {self.seed!r} instead.")
+        if self.seed is not None and not 0 <= self.seed <= 2**32 - 1:
+            raise ValueError(
+                f"The 'seed' parameter of {owner} must be an int in [0, 2**32 - 1] or None. Got {self.seed!r} instead."
+            )
         if self.layer_dims is not None:
             check_layer_dims(self.layer_dims, "layer_dims", owner)
+        if isinstance(self.hidden_layers, (str, bytes)) or not isinstance(self.hidden_layers, (tuple, list)):
+            raise TypeError(
+                f"The 'hidden_layers' parameter of {owner} must be a tuple of hidden-layer sizes, e.g. (20, 7, 5). "
+                f"Got {self.hidden_layers!r} instead."
+            )
         for n in self.hidden_layers:
             check_positive_int(n, "hidden_layers", owner)
         if self.callback is not None and not callable(self.callback):
@@ -230,54 +241,50 @@ class Network:
 
     # ------------------------------------------------------------------ data handling
 
-    def _encode_targets(self, Y, *, fitting: bool):
-        """Y → the array the output layer is trained on; sets ``classes_`` and the output."""
-        owner = type(self).__name__
+    def _encode_fit_targets(self, Y):
+        """Y → (the array the output layer is trained on, classes_, output_), changing nothing."""
         Y = check_array_2d(Y, "Y")
         out = self.output_activation
-        if fitting:
-            if out == "identity":
-                self.classes_ = None
-                self.output_ = "identity"
-                return Y
-            if Y.shape[0] == 1:
-                values = np.unique(Y)
-                if out in ("auto", "sigmoid") and np.all(np.isin(values, (0, 1))):
-                    self.classes_ = np.array([0, 1])
-                    self.output_ = "sigmoid"
-                    return Y
-                if out == "sigmoid" or (out == "auto" and len(values) <= 2):
-                    raise ValueError(
-                        f"Y must hold binary labels 0/1 for a sigmoid output; found {values[:5].tolist()}. "
-                        f"Map your two classes to 0 and 1, or use output_activation='softmax'."
-                    )
-                if not np.all(values == np.round(values)) or np.any(values < 0):
-                    raise ValueError(
-                        f"Integer class labels 0 … C−1 are needed for a softmax output; found "
-                        f"{values[:5].tolist()}. Encode the classes as integers first."
-                    )
-                self.classes_ = np.arange(int(values.max()) + 1)
-                self.output_ = "softmax"
-                return self._one_hot(Y, len(self.classes_))
-            # several rows: one-hot (C, m)
-            if out == "sigmoid":
+        if out == "identity":
+            return Y, None, "identity"
+        if Y.shape[0] == 1:
+            values = np.unique(Y)
+            if out in ("auto", "sigmoid") and np.all(np.isin(values, (0, 1))):
+                return Y, np.array([0, 1]), "sigmoid"
+            if out == "sigmoid" or (out == "auto" and len(values) <= 2):
                 raise ValueError(
-                    f"Y has {Y.shape[0]} rows; a sigmoid output needs binary labels of shape (1, m). "
-                    f"Use output_activation='softmax' for one-hot labels."
+                    f"Y must hold binary labels 0/1 for a sigmoid output; found {values[:5].tolist()}. "
+                    f"Map your two classes to 0 and 1, or use output_activation='softmax'."
                 )
-            get_loss("categorical_cross_entropy").check_labels(Y, "Y")
-            self.classes_ = np.arange(Y.shape[0])
-            self.output_ = "softmax"
+            if not np.all(values == np.round(values)) or np.any(values < 0):
+                raise ValueError(
+                    f"Integer class labels 0 … C−1 are needed for a softmax output; found "
+                    f"{values[:5].tolist()}. Encode the classes as integers first."
+                )
+            classes = np.arange(int(values.max()) + 1)
+            return self._one_hot(Y, len(classes)), classes, "softmax"
+        # several rows: one-hot (C, m)
+        if out == "sigmoid":
+            raise ValueError(
+                f"Y has {Y.shape[0]} rows; a sigmoid output needs binary labels of shape (1, m). "
+                f"Use output_activation='softmax' for one-hot labels."
+            )
+        get_loss("categorical_cross_entropy").check_labels(Y, "Y")
+        return Y, np.arange(Y.shape[0]), "softmax"
+
+    def _encode_targets(self, Y, output=None, classes=None):
+        """Y of new data → what the fitted output layer compares with (one-hot for softmax)."""
+        if output is None:  # the fitted model's
+            output, classes = self.output_, self.classes_
+        Y = check_array_2d(Y, "Y")
+        if output == "identity":
             return Y
-        # evaluating
-        if self.output_ == "identity":
-            return Y
-        if self.output_ == "sigmoid":
+        if output == "sigmoid":
             get_loss("binary_cross_entropy").check_labels(Y, "Y")
             if Y.shape[0] != 1:
                 raise ValueError(f"Y must have shape (1, m) for this binary model; got {Y.shape}.")
             return Y
-        C = len(self.classes_)
+        C = len(classes)
         if Y.shape[0] == 1:
             bad = (Y != np.round(Y)) | (Y < 0) | (Y >= C)
             if np.any(bad):
@@ -300,10 +307,14 @@ class Network:
         X = check_X(X, self.layer_dims_[0], name=name, owner=type(self).__name__)
         return self._transform_X(X)
 
-    def _transform_X(self, X):
-        """Apply the stored standardization and the model's dtype to a checked X."""
-        if self.input_mean_ is not None:
-            X = (X - self.input_mean_) / self.input_std_
+    _UNSET = object()
+
+    def _transform_X(self, X, mean=_UNSET, std=_UNSET):
+        """Apply the standardization (the stored one by default) and the model's dtype to a checked X."""
+        if mean is Network._UNSET:
+            mean, std = self.input_mean_, self.input_std_
+        if mean is not None:
+            X = (X - mean) / std
         return X.astype(self._np_dtype, copy=False)
 
     def _check_fitted(self):
@@ -355,53 +366,28 @@ class Network:
         -------
         History
         """
-        self._validate_hyperparameters()
-        owner = type(self).__name__
+        prepared = self._prepare_fit(X, Y, X_val, Y_val, class_names)
+        dims, Xp, Yt, Xv, Yv = prepared.arrays
         dtype = self._np_dtype
-        X = check_X(X, None if self.layer_dims is None else self.layer_dims[0], owner=owner)
-        X, Y = check_XY(X, Y, owner=owner)
-        Yt = self._encode_targets(Y, fitting=True)
-        dims = self._resolve_layer_dims(X.shape[0], Yt.shape[0])
-        if self.output_ == "softmax" and dims[-1] < 2:
-            raise ValueError("A softmax output needs at least 2 units.")
-        loss_name = self._loss_name()
-        needs = get_loss(loss_name).fused_activation
-        if needs is not None and needs != self.output_:
-            raise ValueError(
-                f"The 'loss' parameter of {owner} is {loss_name!r}, which needs a {needs} output, but the "
-                f"output is {self.output_!r}. Use loss='squared_error' or leave loss=None."
-            )
-        self.layer_dims_ = dims
-        self.class_names_ = None if class_names is None else [str(c) for c in class_names]
-        if self.standardize:
-            mean = X.mean(axis=1, keepdims=True)
-            std = X.std(axis=1, keepdims=True)
-            std[std == 0] = 1.0
-            self.input_mean_, self.input_std_ = mean, std
-        else:
-            self.input_mean_ = self.input_std_ = None
-        Xp = self._transform_X(X)
-        Yt = Yt.astype(dtype, copy=False)
-        Xv = Yv = None
-        if X_val is not None or Y_val is not None:
-            if X_val is None or Y_val is None:
-                raise ValueError("Pass both X_val and Y_val, or neither.")
-            X_val, Y_val = check_XY(X_val, Y_val, X_name="X_val", Y_name="Y_val", n_x=dims[0], owner=owner)
-            Xv = self._transform_X(X_val)
-            Yv = self._encode_targets(Y_val, fitting=False).astype(dtype, copy=False)
         weights = None
         if sample_weight is not None:
             w = np.asarray(sample_weight, dtype=np.float64)
             w = w.reshape(1, -1) if w.ndim == 1 else w
-            if w.shape != (1, X.shape[1]):
-                raise ValueError(f"sample_weight must have shape (1, m) = (1, {X.shape[1]}); got {np.shape(sample_weight)}.")
+            if w.shape != (1, Xp.shape[1]):
+                raise ValueError(
+                    f"sample_weight must have shape (1, m) = (1, {Xp.shape[1]}); got {np.shape(sample_weight)}."
+                )
             if not np.all(np.isfinite(w)) or np.any(w < 0) or np.sum(w) <= 0:
                 raise ValueError("sample_weight must be finite, non-negative and not all zero.")
             weights = w.astype(dtype)
         if resume_from is not None:
             params = None
+            resume_from = Checkpoint(
+                self._checked_parameters(resume_from.parameters, dims, "resume_from.parameters"),
+                resume_from.optimizer_state, resume_from.iteration, resume_from.history,
+            )
         elif initial_parameters is not None:
-            params = {k: np.array(v, dtype=dtype, copy=True) for k, v in initial_parameters.items()}
+            params = self._checked_parameters(initial_parameters, dims, "initial_parameters")
         else:
             params = initialize_parameters(dims, self.initialization, self.seed, self.course, dtype)
         callbacks = []
@@ -409,17 +395,12 @@ class Network:
             callbacks.append((self.print_every, self.callback or _print_cost))
         elif self.callback is not None:
             callbacks.append((1, self.callback))
-        if resume_from is not None:
-            resume_from = Checkpoint(
-                {k: np.array(v, dtype=dtype, copy=True) for k, v in resume_from.parameters.items()},
-                resume_from.optimizer_state, resume_from.iteration, resume_from.history,
-            )
         try:
             result = train(
                 params, Xp, Yt,
                 hidden_activation=self._hidden(),
-                output_activation=self.output_,
-                loss=self._loss_name(),
+                output_activation=prepared.attributes["output_"],
+                loss=self._loss_name(prepared.attributes["output_"]),
                 learning_rate=self.learning_rate,
                 num_iterations=self.num_iterations,
                 X_val=Xv, Y_val=Yv,
@@ -429,19 +410,92 @@ class Network:
                 resume_from=resume_from,
             )
         except TrainingDivergedError as err:
-            self.parameters_ = err.result.parameters
-            self.history_ = err.result.history
+            # The last finite parameters are kept, with the history up to them.
+            self._set_fitted(prepared.attributes, err.result)
             raise
+        self._set_fitted(prepared.attributes, result)
+        return self.history_
+
+    class _Prepared(NamedTuple):
+        arrays: tuple  # (layer_dims, X, Y, X_val, Y_val) ready for training
+        attributes: dict  # the learned attributes that describe the data (set after training)
+
+    def _prepare_fit(self, X, Y, X_val=None, Y_val=None, class_names=None) -> "_Prepared":
+        """Checks, target encoding and standardization for :meth:`fit`, without changing ``self``.
+
+        Returns the arrays training runs on (in the model's dtype, standardized) and the learned
+        attributes that describe the data (``layer_dims_``, ``classes_``, ``output_``,
+        ``class_names_``, ``input_mean_``, ``input_std_``), which :meth:`_set_fitted` assigns once
+        training has run — so a failed fit leaves a fitted model as it was.
+        """
+        self._validate_hyperparameters()
+        owner = type(self).__name__
+        dtype = self._np_dtype
+        X = check_X(X, None if self.layer_dims is None else self.layer_dims[0], owner=owner)
+        X, Y = check_XY(X, Y, owner=owner)
+        Yt, classes, output = self._encode_fit_targets(Y)
+        dims = self._resolve_layer_dims(X.shape[0], Yt.shape[0])
+        if output == "softmax" and dims[-1] < 2:
+            raise ValueError("A softmax output needs at least 2 units.")
+        loss_name = self._loss_name(output)
+        needs = get_loss(loss_name).fused_activation
+        if needs is not None and needs != output:
+            raise ValueError(
+                f"The 'loss' parameter of {owner} is {loss_name!r}, which needs a {needs} output, but the "
+                f"output is {output!r}. Use loss='squared_error' or leave loss=None."
+            )
+        mean = std = None
+        if self.standardize:
+            mean = X.mean(axis=1, keepdims=True)
+            std = X.std(axis=1, keepdims=True)
+            std[std == 0] = 1.0
+        attributes = {
+            "layer_dims_": dims,
+            "classes_": classes,
+            "output_": output,
+            "class_names_": None if class_names is None else [str(c) for c in class_names],
+            "input_mean_": mean,
+            "input_std_": std,
+        }
+        Xp = self._transform_X(X, mean, std)
+        Yt = Yt.astype(dtype, copy=False)
+        Xv = Yv = None
+        if X_val is not None or Y_val is not None:
+            if X_val is None or Y_val is None:
+                raise ValueError("Pass both X_val and Y_val, or neither.")
+            X_val, Y_val = check_XY(X_val, Y_val, X_name="X_val", Y_name="Y_val", n_x=dims[0], owner=owner)
+            Xv = self._transform_X(X_val, mean, std)
+            Yv = self._encode_targets(Y_val, output, classes).astype(dtype, copy=False)
+        return self._Prepared((dims, Xp, Yt, Xv, Yv), attributes)
+
+    def _set_fitted(self, attributes: dict, result):
+        """Assign the learned attributes after training (``result``: a TrainingResult)."""
+        for name, value in attributes.items():
+            setattr(self, name, value)
         self.parameters_ = result.parameters
         self.history_ = result.history
         self.optimizer_state_ = result.optimizer_state
-        return self.history_
 
-    def _loss_name(self):
+    def _checked_parameters(self, parameters, dims, name):
+        """Copies of user-given parameters in the model's dtype, checked against ``dims``."""
+        from ._validation import check_parameters
+
+        L = check_parameters(parameters, n_x=dims[0], name=name)
+        if L != len(dims) - 1:
+            raise ValueError(f"{name} has {L} layers but the network has {len(dims) - 1} (layer_dims={dims}).")
+        for l in range(1, L + 1):
+            W = np.shape(parameters[f"W{l}"])
+            if W != (dims[l], dims[l - 1]):
+                raise ValueError(
+                    f"{name}: W{l} has shape {W} but layer {l} needs (n[{l}], n[{l - 1}]) = ({dims[l]}, {dims[l - 1]})."
+                )
+        return {k: np.array(parameters[k], dtype=self._np_dtype, copy=True) for k in
+                (f"{p}{l}" for l in range(1, L + 1) for p in "Wb")}
+
+    def _loss_name(self, output=None):
         if self.loss is not None:
             return self.loss
-        return {"sigmoid": "binary_cross_entropy", "softmax": "categorical_cross_entropy",
-                "identity": "squared_error"}[self.output_]
+        return default_loss(self.output_ if output is None else output)
 
     # ------------------------------------------------------------------ inference
 
@@ -466,7 +520,7 @@ class Network:
         X, Y = check_XY(X, Y, n_x=self.layer_dims_[0], owner=type(self).__name__)
         if self.output_ == "identity":
             raise ValueError("accuracy is for classifiers; this model has an identity output. Use cost().")
-        Yt = self._encode_targets(Y, fitting=False)
+        Yt = self._encode_targets(Y)
         AL, _ = self._forward(X)
         return accuracy_of(AL, Yt, get_activation(self.output_))
 
@@ -474,9 +528,9 @@ class Network:
         """J of the fitted parameters on (X, Y)."""
         self._check_fitted()
         X, Y = check_XY(X, Y, n_x=self.layer_dims_[0], owner=type(self).__name__)
-        Yt = self._encode_targets(Y, fitting=False)
+        Yt = self._encode_targets(Y)
         AL, caches = self._forward(X)
-        return get_loss(self._loss_name()).cost(AL, Yt, caches[-1].Z)
+        return cost_of(get_loss(self._loss_name()), self.output_, AL, Yt, caches[-1].Z)
 
     def __repr__(self):
         cfg = self.get_config()

@@ -39,7 +39,7 @@ import numpy as np
 from ._validation import check_array_2d, check_parameters, check_XY, check_X, check_positive
 from .activations import Activation, get_activation
 from .initializers import initialize_parameters
-from .losses import binary_cross_entropy, get_loss, output_dZ
+from .losses import default_loss, get_loss, output_dZ
 
 __all__ = [
     "LinearCache",
@@ -247,6 +247,8 @@ def compute_cost(AL, Y, loss="binary_cross_entropy", ZL=None):
     loss.check_labels(Y, "Y")
     if ZL is not None:
         ZL = check_array_2d(ZL, "ZL", finite=False)
+        if ZL.shape != AL.shape:
+            raise ValueError(f"ZL must have the shape of AL, (n[L], m) = {AL.shape}; got {ZL.shape}.")
     return loss.cost(AL, Y, ZL)
 
 
@@ -416,7 +418,7 @@ def model_backward(AL, Y, caches, hidden_activation="relu", output_activation="s
     hidden = get_activation(hidden_activation, "hidden_activation", "model_backward", hidden=True)
     output = get_activation(output_activation, "output_activation", "model_backward")
     if loss is None:
-        loss = "categorical_cross_entropy" if output.name == "softmax" else "binary_cross_entropy"
+        loss = default_loss(output)
     loss = get_loss(loss, "loss", "model_backward")
     if not isinstance(caches, (list, tuple)) or len(caches) == 0:
         raise TypeError("caches must be the non-empty list returned by model_forward.")
@@ -425,6 +427,22 @@ def model_backward(AL, Y, caches, hidden_activation="relu", output_activation="s
     if AL.shape != Y.shape:
         raise ValueError(f"AL and Y must have the same shape (n[L], m); got {AL.shape} and {Y.shape}.")
     loss.check_labels(Y, "Y")
+    n_prev = None
+    for l, cache in enumerate(caches, start=1):
+        A_prev, W, b = cache.linear_cache
+        Z = np.asarray(cache.Z)
+        expected = (np.shape(W)[0], AL.shape[1]) if np.ndim(W) == 2 else None
+        if expected is None or Z.shape != expected or np.shape(A_prev) != (np.shape(W)[1], AL.shape[1]) or (
+            n_prev is not None and np.shape(W)[1] != n_prev
+        ):
+            raise ValueError(
+                f"caches[{l - 1}] (layer {l}) does not fit the others: Z has shape {Z.shape}, W {np.shape(W)}, "
+                f"A_prev {np.shape(A_prev)} for m = {AL.shape[1]} examples. Pass the caches that "
+                f"model_forward returned with AL."
+            )
+        n_prev = np.shape(W)[0]
+    if caches[-1].Z.shape != AL.shape:
+        raise ValueError(f"The last cache's Z has shape {caches[-1].Z.shape} but AL has shape {AL.shape}.")
     return _model_backward(AL, Y, caches, hidden, output, loss)
 
 

@@ -95,7 +95,7 @@ class _Monitor:
         if est.verbose and (n - 1) % int(est.verbose) == 0:
             print(f"Iteration {n}, loss = {event.cost:.8f}")
         if self.validation is not None:
-            params = event.checkpoint().parameters  # θ after this update (copies)
+            params = event.parameters()  # θ after this update (copies)
             score = est._validation_score(params, *self.validation)
             self.scores.append(score)
             self.count = self.count + 1 if score < self.best_score + self.tol else 0

@@ -35,7 +35,7 @@ from ._validation import check_choice, check_layer_dims, check_positive, check_p
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, get_activation
 from .fast import SUPPORTED_HIDDEN, _Engine
 from .initializers import INITIALIZERS, initialize_parameters
-from .losses import get_loss
+from .losses import cost_of, default_loss, get_loss
 from .optimizers import GradientDescentState
 from .propagation import _model_forward
 from .training import History, TrainingDivergedError, TrainingResult, accuracy_of
@@ -67,12 +67,19 @@ class StackedEngine(_Engine):
         self.last_finite = {}  # model → θ(i−1) saved when its cost first was not finite
 
     def step(self, compute_cost: bool = True):
-        """One iteration for every model; returns the K costs J(θ(i)) (or None).
+        """One iteration for every model; returns the K costs J(θ(i)) (or None; when no cost is
+        asked for but some model's Z[L] is not finite, an array with NaN for those models).
 
         A model whose cost is not finite is updated with the others (the stack moves as one),
         but its θ(i−1) — what a separate run keeps — is saved first in ``last_finite[k]``.
         """
         costs = self._forward_and_cost(compute_cost)
+        if costs is None:
+            # No cost asked for: still catch a model whose Z[L] overflowed (as FastEngine does),
+            # marking it NaN (the other entries are placeholders, not costs).
+            finite = np.isfinite(self._ZL).reshape(self.K, -1).all(axis=1)
+            if not finite.all():
+                costs = np.where(finite, 0.0, np.nan)
         if costs is not None and not np.isfinite(costs).all():
             for k in np.flatnonzero(~np.isfinite(costs)):
                 self.last_finite.setdefault(int(k), self.parameters_of(int(k), previous=True))
@@ -212,7 +219,7 @@ def train_stacked(
     hidden = get_activation(hidden_activation, "hidden_activation", owner, hidden=True)
     output = get_activation(output_activation, "output_activation", owner)
     if loss is None:
-        loss = "categorical_cross_entropy" if output.name == "softmax" else "binary_cross_entropy"
+        loss = default_loss(output)
     loss = get_loss(loss, "loss", owner)
     num_iterations = check_positive_int(num_iterations, "num_iterations", owner)
     cost_every = check_positive_int(cost_every, "cost_every", owner)
@@ -266,8 +273,14 @@ def train_stacked(
                     for k in range(K):
                         if k not in diverged:
                             AL, caches = _model_forward(X_val, engine.parameters_of(k, previous=True), hidden, output)
-                            val[r, k] = loss.cost(AL, Y_val, caches[-1].Z), accuracy_of(AL, Y_val, output)
+                            val[r, k] = cost_of(loss, output, AL, Y_val, caches[-1].Z), accuracy_of(AL, Y_val, output)
                 r += 1
+            elif J is not None:  # Z[L] of some model overflowed on an unrecorded iteration
+                for k in np.flatnonzero(~np.isfinite(J)):
+                    if k not in diverged:
+                        diverged[k] = (i, math.nan, engine.last_finite[int(k)], r)
+                if len(diverged) == K:
+                    break
         final = engine.cost()
 
     histories, parameters, errors = [], [], []

@@ -33,7 +33,7 @@ from typing import Callable, NamedTuple, Sequence
 import numpy as np
 
 from .activations import Activation, get_activation
-from .losses import Loss, get_loss, output_dZ
+from .losses import Loss, cost_of, default_loss, get_loss, output_dZ
 from .optimizers import GradientDescentState, gradient_descent
 from .propagation import _linear_backward, _layer_backward, _model_forward, num_layers
 
@@ -152,7 +152,7 @@ class TrainingEvent(NamedTuple):
 
     ``cost`` is J(θ(iteration)) (``None`` if not computed at that iteration), ``completed`` the
     number of updates done; ``checkpoint()`` returns a :class:`Checkpoint` of the state after
-    those updates (copies, safe to keep).
+    those updates and ``parameters()`` only its parameters (copies, safe to keep).
     """
 
     iteration: int
@@ -163,6 +163,7 @@ class TrainingEvent(NamedTuple):
     val_accuracy: float | None
     history: History
     checkpoint: Callable[[], Checkpoint]
+    parameters: Callable[[], dict] | None = None
 
 
 class TrainingResult(NamedTuple):
@@ -191,8 +192,9 @@ class ReferenceEngine:
     Readable and pure (every update makes new arrays); :class:`denseflow.fast.FastEngine` is the
     buffered equivalent used for speed. Both expose ``step(compute_cost) -> cost or None``,
     ``cost()`` and ``parameters`` / ``previous_parameters``. When the computed cost is not
-    finite, ``step`` does not update, so ``previous_parameters`` is still θ(i−1), the last
-    parameters with a finite cost.
+    finite — or, on an iteration whose cost is not computed, Z[L] is not finite (``step`` then
+    returns NaN instead of None) — ``step`` does not update, so ``previous_parameters`` is still
+    θ(i−1), the last parameters with a finite cost.
     """
 
     def __init__(self, parameters, X, Y, hidden: Activation, output: Activation, loss: Loss,
@@ -208,7 +210,7 @@ class ReferenceEngine:
         self._dz_scale = None if sample_weight is None else sample_weight * (self.m / np.sum(sample_weight))
 
     def _cost(self, AL, caches):
-        return self.loss.cost(AL, self.Y, caches[-1].Z, self.weights)
+        return cost_of(self.loss, self.output, AL, self.Y, caches[-1].Z, self.weights)
 
     def cost(self) -> float:
         AL, caches = _model_forward(self.X, self.parameters, self.hidden, self.output)
@@ -216,7 +218,12 @@ class ReferenceEngine:
 
     def step(self, compute_cost: bool = True):
         AL, caches = _model_forward(self.X, self.parameters, self.hidden, self.output)
-        cost = self._cost(AL, caches) if compute_cost else None
+        if compute_cost:
+            cost = self._cost(AL, caches)
+        elif not np.isfinite(caches[-1].Z).all():
+            cost = math.nan  # a cost is not asked for, but Z[L] already overflowed: report it
+        else:
+            cost = None
         if cost is not None and not math.isfinite(cost):
             # Divergence: no update, so previous_parameters stays θ(i−1), the last finite-cost θ.
             return cost
@@ -328,12 +335,15 @@ def train(
     """
     hidden = get_activation(hidden_activation, "hidden_activation", "train", hidden=True)
     output = get_activation(output_activation, "output_activation", "train")
-    if loss is None:
-        loss = "categorical_cross_entropy" if output.name == "softmax" else "binary_cross_entropy"
-    loss = get_loss(loss, "loss", "train")
+    loss = get_loss(default_loss(output) if loss is None else loss, "loss", "train")
     if resume_from is not None:
         parameters = resume_from.parameters
         start = int(resume_from.iteration)
+        if start > num_iterations:
+            raise ValueError(
+                f"The checkpoint is at iteration {start}, beyond num_iterations={num_iterations}: "
+                f"ask for at least {start} iterations to resume it."
+            )
         history = resume_from.history.truncated(start)
     else:
         start, history = 0, History()
@@ -341,6 +351,9 @@ def train(
     validating = X_val is not None
     callbacks = [(max(1, int(every)), fn) for every, fn in callbacks]
     last = num_iterations - 1
+
+    def copy_parameters():
+        return {k: v.copy() for k, v in eng.parameters.items()}
 
     def checkpoint(done):
         def make():
@@ -368,12 +381,16 @@ def train(
             if record:
                 if not isfinite(cost):
                     raise _diverged(i, cost, learning_rate, eng.previous_parameters, history, i)
+            elif cost is not None:
+                # Not a recorded iteration, but the engine found Z[L] not finite: no update was made.
+                raise _diverged(i, cost, learning_rate, eng.previous_parameters, history, i)
+            if record:
                 iterations_append(i)
                 costs_append(cost)
                 if validating:
                     # Validation metrics of θ(i), the parameters the training cost was computed with.
                     AL_val, caches_val = _model_forward(X_val, eng.previous_parameters, hidden, output)
-                    val_cost = loss.cost(AL_val, Y_val, caches_val[-1].Z)
+                    val_cost = cost_of(loss, output, AL_val, Y_val, caches_val[-1].Z)
                     val_acc = accuracy_of(AL_val, Y_val, output)
                     history.val_costs.append(val_cost)
                     history.val_accuracies.append(val_acc)
@@ -382,7 +399,7 @@ def train(
                     for every, fn in callbacks:
                         if i % every == 0 or i == last:
                             fn(TrainingEvent(i, i + 1, num_iterations, cost, val_cost, val_acc, history,
-                                             checkpoint(i + 1)))
+                                             checkpoint(i + 1), copy_parameters))
                 except StopTraining:
                     completed = i + 1
                     break

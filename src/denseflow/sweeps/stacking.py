@@ -42,22 +42,14 @@ _VARYING = ("learning_rate", "seed")
 _DEFAULT_LEAKY_SLOPE = 0.01  # the slope train_stacked's 'leaky_relu' uses
 
 
-def _cost_limit(m: int, dtype) -> float:
-    """A cost above which e^x may have overflowed in the fast cost formula: 0.99 log(max) / m."""
-    return 0.99 * float(np.log(np.finfo(np.dtype(dtype)).max)) / int(m)
-
-
 def stack_key(model, data: SweepData) -> str | None:
     """What must be equal for models to be trained in one stacked run; None when it cannot stack.
 
     The model's configuration without its learning rate and seed, as a JSON string. None for a
-    hidden activation the stacked engine lacks, and for data sets so large (m ≳ 700 examples in
-    float64) that a healthy cost could not be told from an overflowed one (see :func:`_exact`).
+    hidden activation the stacked engine lacks.
     """
     from ..fast import SUPPORTED_HIDDEN
 
-    if _cost_limit(data.X.shape[1], model._np_dtype) < 1.0:
-        return None
     cfg = model.get_config()
     if model.hidden_activation not in SUPPORTED_HIDDEN:
         return None
@@ -66,80 +58,6 @@ def stack_key(model, data: SweepData) -> str | None:
     if model.print_every or model.callback is not None:
         return None
     return json.dumps({k: v for k, v in cfg.items() if k not in _VARYING}, sort_keys=True)
-
-
-def _prepare(model, data: SweepData):
-    """What ``Network.fit`` does before training: checks, target encoding, standardization.
-
-    Sets ``layer_dims_``, ``classes_``, ``output_``, ``class_names_``, ``input_mean_`` and
-    ``input_std_`` on ``model``; returns the arrays training runs on: (dims, X, Y, X_val, Y_val).
-    """
-    from .._validation import check_X, check_XY
-    from ..losses import get_loss
-
-    model._validate_hyperparameters()
-    owner = type(model).__name__
-    dtype = model._np_dtype
-    X = check_X(data.X, None if model.layer_dims is None else model.layer_dims[0], owner=owner)
-    X, Y = check_XY(X, data.Y, owner=owner)
-    Yt = model._encode_targets(Y, fitting=True)
-    dims = model._resolve_layer_dims(X.shape[0], Yt.shape[0])
-    if model.output_ == "softmax" and dims[-1] < 2:
-        raise ValueError("A softmax output needs at least 2 units.")
-    needs = get_loss(model._loss_name()).fused_activation
-    if needs is not None and needs != model.output_:
-        raise ValueError(f"The loss {model._loss_name()!r} needs a {needs} output, not {model.output_!r}.")
-    model.layer_dims_ = dims
-    model.class_names_ = None
-    if model.standardize:
-        mean = X.mean(axis=1, keepdims=True)
-        std = X.std(axis=1, keepdims=True)
-        std[std == 0] = 1.0
-        model.input_mean_, model.input_std_ = mean, std
-    else:
-        model.input_mean_ = model.input_std_ = None
-    Xp = model._transform_X(X)
-    Yt = Yt.astype(dtype, copy=False)
-    Xv = Yv = None
-    if data.X_val is not None:
-        X_val, Y_val = check_XY(data.X_val, data.Y_val, X_name="X_val", Y_name="Y_val", n_x=dims[0], owner=owner)
-        Xv = model._transform_X(X_val)
-        Yv = model._encode_targets(Y_val, fitting=False).astype(dtype, copy=False)
-    return dims, Xp, Yt, Xv, Yv
-
-
-def _hot(result, error, limit) -> bool:
-    """Whether a model's cost may have left the engine's fast formula (diverged, or e^x overflowed).
-
-    The fast binary cross-entropy J = (1/m) Σ log(1 + e^x) overflows only when some x > log(max),
-    and then J > log(max)/m, so a model whose recorded costs all stay below that never did.
-    """
-    history = result.history
-    costs = list(history.costs) + ([] if history.final_cost is None else [history.final_cost])
-    return error is not None or any(not c <= limit for c in costs)
-
-
-def _exact(run, group, limit) -> dict:
-    """``{k: (TrainingResult, error)}`` of the models ``group``, each as its own run would give it.
-
-    When one model's cost is not finite in the fast formula (it diverged, or its logits are beyond
-    ±log(max)), the stacked engine computes that iteration's cost of *every* model with the loss's
-    stable formula, which may differ in the last bit from a separate run (the parameters do not).
-    Then the others are trained again without the "hot" models, and each hot model alone unless it
-    was the only one. (Per-model fallback in denseflow.fast would make this unneeded.)
-    """
-    stacked = run(group)
-    results = {k: (stacked.result(j), stacked.errors[j]) for j, k in enumerate(group)}
-    hot = [k for k in group if _hot(*results[k], limit)]
-    if not hot or len(group) == 1:
-        return results
-    clean = [k for k in group if k not in hot]
-    if clean:
-        results.update(_exact(run, clean, limit))
-    if len(hot) > 1:
-        for k in hot:
-            results.update(_exact(run, [k], limit))
-    return results
 
 
 def fit_stacked(models, data: SweepData) -> list:
@@ -161,36 +79,29 @@ def fit_stacked(models, data: SweepData) -> list:
     keys = {stack_key(m, data) for m in models}
     if len(keys) != 1 or None in keys:
         raise ValueError("fit_stacked needs models that differ only in learning_rate and seed.")
-    prepared = [_prepare(m, data) for m in models]
-    dims, X, Y, X_val, Y_val = prepared[0]
-    first = models[0]
-
-    def run(group):
-        with np.errstate(over="ignore", invalid="ignore"):
-            return train_stacked(
-                dims, X, Y,
-                learning_rates=[float(models[k].learning_rate) for k in group],
-                seeds=[models[k].seed for k in group],
-                initialization=first.initialization,
-                course=first.course,
-                hidden_activation=first.hidden_activation,
-                output_activation=first.output_,
-                loss=first._loss_name(),
-                num_iterations=first.num_iterations,
-                cost_every=first.cost_every,
-                X_val=X_val, Y_val=Y_val,
-                dtype=first._np_dtype,
-            )
-
-    results = _exact(run, list(range(len(models))), _cost_limit(X.shape[1], first._np_dtype))
+    # What Network.fit does before training (checks, targets, standardization), for each model.
+    prepared = [m._prepare_fit(data.X, data.Y, data.X_val, data.Y_val) for m in models]
+    dims, X, Y, X_val, Y_val = prepared[0].arrays
+    first, output = models[0], prepared[0].attributes["output_"]
+    with np.errstate(over="ignore", invalid="ignore"):
+        stacked = train_stacked(
+            dims, X, Y,
+            learning_rates=[float(m.learning_rate) for m in models],
+            seeds=[m.seed for m in models],
+            initialization=first.initialization,
+            course=first.course,
+            hidden_activation=first.hidden_activation,
+            output_activation=output,
+            loss=first._loss_name(output),
+            num_iterations=first.num_iterations,
+            cost_every=first.cost_every,
+            X_val=X_val, Y_val=Y_val,
+            dtype=first._np_dtype,
+        )
     outcomes = []
     for k, model in enumerate(models):
-        result, error = results[k]
-        model.parameters_ = result.parameters
-        model.history_ = result.history
-        if error is not None:
-            outcomes.append(error)
-            continue
-        model.optimizer_state_ = result.optimizer_state
-        outcomes.append(result.history)
+        error = stacked.errors[k]
+        # As fit: the learned attributes, parameters and history (the last finite ones on divergence).
+        model._set_fitted(prepared[k].attributes, error.result if error is not None else stacked.result(k))
+        outcomes.append(error if error is not None else model.history_)
     return outcomes

@@ -58,9 +58,10 @@ class Sweep(NamedTuple):
 
 
 def _atomic_write_text(path: Path, text: str):
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    from ..io import atomic_write  # temporary file, fsync, rename, fsync of the folder
+
+    with atomic_write(path) as f:
+        f.write(text.encode())
 
 
 def _write_sweep_file(sweep: Sweep):
