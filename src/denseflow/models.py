@@ -446,9 +446,9 @@ class Network:
             )
         mean = std = None
         if self.standardize:
-            mean = X.mean(axis=1, keepdims=True)
-            std = X.std(axis=1, keepdims=True)
-            std[std == 0] = 1.0
+            from .datasets import standardization_stats
+
+            mean, std = standardization_stats(X)
         attributes = {
             "layer_dims_": dims,
             "classes_": classes,
