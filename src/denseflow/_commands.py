@@ -11,14 +11,12 @@ import json
 import sys
 from pathlib import Path
 
+from ._cliutil import UsageError  # re-exported: the commands raise it
+
 __all__ = ["UsageError", "cmd_train", "cmd_evaluate", "cmd_predict", "cmd_reproduce", "cmd_gradcheck",
            "cmd_graph", "cmd_plot", "sweep"]
 
 _PROG = "denseflow"
-
-
-class UsageError(Exception):
-    """Bad command-line usage (exit code 2)."""
 
 
 def _print_json(obj) -> None:

@@ -10,7 +10,8 @@ metadata edited after the save, arrays missing, unlisted or modified.
 :mod:`denseflow.io` builds model files and checkpoints on top of it.
 
 :func:`atomic_write` is the one way files are written (also used for plots and run folders):
-temporary file in the same folder, flush, ``fsync``, :func:`os.replace`, ``fsync`` of the folder.
+temporary file in the same folder, flush, ``fsync``, :func:`os.replace`, ``fsync`` of the folder;
+:func:`write_json` writes a JSON document through it (run folders, sweep files and reports).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["FORMAT_VERSION", "ModelFileError", "atomic_write", "write_npz", "read_npz", "digest",
+__all__ = ["FORMAT_VERSION", "ModelFileError", "atomic_write", "write_json", "write_npz", "read_npz", "digest",
            "metadata_digest"]
 
 #: The version of the file layout written by this denseflow; files of a higher version are refused.
@@ -102,6 +103,35 @@ def atomic_write(path):
             os.unlink(tmp)
         raise
     _fsync_dir(folder)
+
+
+def write_json(path, obj, *, indent: int | None = 2, default=None) -> None:
+    """Write ``obj`` as JSON to ``path`` atomically (:func:`atomic_write`), UTF-8, ending in a newline.
+
+    The bytes are exactly ``(json.dumps(obj, indent=indent, default=default) + "\\n").encode("utf-8")``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write; it is replaced only once the new one is complete.
+    obj : JSON-able object
+    indent : int or None, default=2
+        Passed to :func:`json.dumps` (``None``: one line).
+    default : callable, optional
+        Passed to :func:`json.dumps`: turns objects JSON cannot encode into encodable ones
+        (e.g. ``str``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "metrics.json"
+    >>> write_json(p, {"cost": 0.5, "iterations": [0, 100]}, indent=1)
+    >>> p.read_text()
+    '{\\n "cost": 0.5,\\n "iterations": [\\n  0,\\n  100\\n ]\\n}\\n'
+    """
+    data = (json.dumps(obj, indent=indent, default=default) + "\n").encode("utf-8")
+    with atomic_write(path) as f:
+        f.write(data)
 
 
 def write_npz(path, metadata: dict, arrays: dict) -> None:

@@ -14,7 +14,7 @@ run can be resumed — or its plots redrawn — from its folder alone. A run fol
                    ``mislabeled.png`` (image data)
 ================== ==============================================================
 
-Every file is written atomically (:func:`denseflow.io.atomic_write`).
+Every file is written atomically (:func:`denseflow.io.atomic_write`, :func:`denseflow.io.write_json`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .io import atomic_write, load_checkpoint, save, save_checkpoint
+from .io import load_checkpoint, save, save_checkpoint, write_json
 
 __all__ = ["MODEL_DEFAULTS", "PLANAR", "resolve_spec", "load_data", "build_model", "train_run", "plot_run"]
 
@@ -186,11 +186,6 @@ def new_run_dir(spec: dict, out=None, root="runs") -> Path:
             continue
         return candidate
     raise RuntimeError(f"Could not create a new run folder under {root}/ ({stem}-*).")
-
-
-def write_json(path, obj) -> None:
-    with atomic_write(path) as f:
-        f.write((json.dumps(obj, indent=2) + "\n").encode("utf-8"))
 
 
 def _accuracy(model, X, Y):

@@ -18,22 +18,20 @@ import os
 import sys
 
 from . import _commands
-from ._commands import UsageError
+from ._cliutil import Parser, UsageError, column as _column, formatter, int_at_least
 
 __all__ = ["main", "build_parser", "UsageError"]
 
 _PROG = "denseflow"
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors raised as :class:`UsageError` instead of printed usage."""
+class _Parser(Parser):
+    """:class:`~denseflow._cliutil.Parser` with ``"denseflow ...: error: "`` in front of its messages."""
 
-    def error(self, message):
-        raise UsageError(f"{self.prog}: error: {message} (see '{self.prog} --help')")
+    prefix_prog = True
 
 
-def _formatter(prog):
-    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+_formatter = formatter(32)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -41,14 +39,7 @@ def _formatter(prog):
 # ---------------------------------------------------------------------------------------------
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
+_positive_int = int_at_least(1)
 
 
 def _nonnegative_int(text):
@@ -91,13 +82,6 @@ def _sizes(text):
     if not sizes or any(n < 1 for n in sizes):
         raise argparse.ArgumentTypeError(f"expected positive layer sizes such as 20,7,5, got {text!r}")
     return sizes
-
-
-def _column(text):
-    try:
-        return int(text)
-    except ValueError:
-        return text
 
 
 # ---------------------------------------------------------------------------------------------

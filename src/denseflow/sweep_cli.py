@@ -13,36 +13,15 @@ import os
 import signal
 import sys
 
+from ._cliutil import Parser as _Parser, UsageError, column as _column, formatter, int_at_least as _int
+
 __all__ = ["main", "build_parser"]
 
 _PROG = "denseflow sweep"
 _PARTS = ("create", "worker", "resume", "status", "report")
 
 
-class UsageError(Exception):
-    """Bad command-line usage (exit code 2)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise UsageError(f"{message} (see '{self.prog} --help')")
-
-
-def _formatter(prog):
-    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=34)
-
-
-def _int(low):
-    def parse(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {text!r}")
-        return value
-
-    return parse
+_formatter = formatter(34)
 
 
 def _float(text):
@@ -50,13 +29,6 @@ def _float(text):
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-
-
-def _column(text):
-    try:
-        return int(text)
-    except ValueError:
-        return text
 
 
 _EPILOG = """\

@@ -10,7 +10,6 @@ hyperparameter.
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 from pathlib import Path
@@ -171,9 +170,8 @@ def write_report(sweep, *, plots: bool = True) -> dict:
         if fig is not None:
             files["picture"] = str(save_figure(fig, sweep.directory / "report.png", dpi=110))
     report["files"] = files
-    from ..io import atomic_write
+    from ..io import write_json
 
-    with atomic_write(sweep.directory / "report.json") as f:
-        f.write((json.dumps(report, indent=1, default=str) + "\n").encode())
+    write_json(sweep.directory / "report.json", report, indent=1, default=str)
     return report
 

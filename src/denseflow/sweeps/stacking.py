@@ -6,7 +6,9 @@ bit-identical to its own run, and a sweep worker uses it for the WAITING grid po
 together (``--stack K``). This module decides which trials may share a computation
 (:func:`stack_key`) and fits their models from one stacked run (:func:`fit_stacked`), leaving each
 model exactly as ``model.fit(X, Y, X_val, Y_val)`` would have left it — so its model file, its
-history and its accuracies are those of a trial run alone.
+history and its accuracies are those of a trial run alone. The worker's side: claiming such a
+batch of WAITING trials (``_claim_stack``) and running and reporting it
+(:func:`run_stacked_trials`); both use the one-trial steps of :mod:`denseflow.sweeps.trial_loop`.
 
 Two trials stack when their models' configurations (:meth:`Network.get_config`) are equal except
 for ``learning_rate`` and ``seed``, and the hidden activation is one the stacked engine supports.
@@ -28,12 +30,14 @@ True
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 
 import numpy as np
 
 from .config import SweepData
 
-__all__ = ["STACK_DEFAULT", "stack_key", "fit_stacked"]
+__all__ = ["STACK_DEFAULT", "stack_key", "fit_stacked", "run_stacked_trials"]
 
 STACK_DEFAULT = 8
 """Grid points a worker trains together at most (``--stack``; 1 turns stacking off)."""
@@ -105,3 +109,114 @@ def fit_stacked(models, data: SweepData) -> list:
         model._set_fitted(prepared[k].attributes, error.result if error is not None else stacked.result(k))
         outcomes.append(error if error is not None else model.history_)
     return outcomes
+
+
+# ---------------------------------------------------------------------------------------------
+# the worker's side: claim a batch of grid points, run it, report each trial
+# (trial_loop imports this module, so its helpers are imported inside the functions)
+# ---------------------------------------------------------------------------------------------
+
+
+def run_stacked_trials(study, storage, trials, config, data, directory, *, heartbeat=None,
+                       verbose=False) -> list[str]:
+    """Run claimed grid ``trials`` that differ only in learning rate and seed in one stacked run.
+
+    Each trial's model file, history and result are those of
+    :func:`~denseflow.sweeps.trial_loop.run_trial` (bit-identical numbers; ``seconds`` is the
+    stacked run's time shared out, and ``stacked`` the number of trials trained together). When
+    the stacked run itself fails, the trials are run one by one.
+
+    Returns
+    -------
+    list of {'complete', 'diverged', 'error'}
+    """
+    from ..training import TrainingDivergedError
+    from .study import trial_id
+    from .trial_loop import (_INTERRUPTED, _claimed, _fail, _Heartbeat, _log, _params_and_seed,
+                             _report_complete, _report_diverged, _requeue_unfinished, run_trial)
+
+    if len(trials) == 1:
+        return [run_trial(study, storage, trials[0], config, data, directory, heartbeat=heartbeat,
+                          verbose=verbose)]
+    directory = Path(directory)
+    tids = [trial_id(study, storage, t.number) for t in trials]
+    outcomes = []
+    try:
+        with _Heartbeat(storage, tids, heartbeat):
+            for trial in trials:
+                _claimed(trial)
+            chosen = [_params_and_seed(t, config) for t in trials]
+            models = [config.build_model(params, seed, data) for params, seed in chosen]
+            start = time.perf_counter()
+            try:
+                fitted = fit_stacked(models, data)
+            except Exception as err:  # e.g. out of memory: fall back to one trial at a time
+                _log(verbose, f"stacked run of trials {[t.number for t in trials]} failed ({type(err).__name__}: "
+                              f"{err}); running them one by one")
+                fitted = None
+            if fitted is None:  # still under this batch's heartbeat, so the waiting ones stay alive
+                return [run_trial(study, storage, t, config, data, directory, heartbeat=heartbeat,
+                                  verbose=verbose) for t in trials]
+            extra = {"stacked": len(trials)}
+            seconds = (time.perf_counter() - start) / len(trials)
+            for trial, (params, seed), model, outcome in zip(trials, chosen, models, fitted):
+                try:
+                    if isinstance(outcome, TrainingDivergedError):
+                        outcomes.append(_report_diverged(study, trial, params, seed, outcome, directory,
+                                                         verbose, extra))
+                    else:
+                        outcomes.append(_report_complete(study, trial, params, seed, model, data, seconds,
+                                                         directory, verbose, extra))
+                except Exception as err:
+                    outcomes.append(_fail(study, trial, err, verbose))
+            return outcomes
+    except (KeyboardInterrupt, SystemExit):
+        _requeue_unfinished(study, storage, trials, _INTERRUPTED)
+        raise
+    except Exception as err:  # recording the trials failed: each left unfinished is failed
+        for trial in trials[len(outcomes):]:
+            outcomes.append(_fail(study, trial, err, verbose))
+        return outcomes
+
+
+def _queued_params(frozen) -> dict:
+    """The hyperparameters a WAITING grid point or retry will run with."""
+    return dict(frozen.params) or dict(frozen.system_attrs.get("fixed_params") or {})
+
+
+def _claim_stack(study, storage, study_id, first, config, data, *, limit, share, heartbeat) -> list:
+    """``first`` and up to ``limit`` − 1 more WAITING trials to train with it in one stacked run.
+
+    The others must differ from ``first`` only in learning rate and seed (equal
+    :func:`stack_key`). Each is claimed alone, by the same atomic WAITING → RUNNING change as
+    ``trial_loop._pop_waiting``, and records this worker at once. At most ⌈waiting / share⌉ are
+    taken, so that ``share`` workers starting together all get work.
+    """
+    from .study import trial_id
+    from .trial_loop import _claim, _claimed, _waiting
+
+    def key(params):
+        try:
+            return stack_key(config.build_model(params, 0, data), data)
+        except Exception:  # a point that cannot be built fails in run_trial, with its reason
+            return None
+
+    waiting = list(_waiting(storage, study_id))
+    limit = min(limit, -(-(len(waiting) + 1) // max(1, share)))
+    batch = [first]
+    if limit < 2:
+        return batch
+    wanted = key(_queued_params(storage.get_trial(trial_id(study, storage, first.number))))
+    if wanted is None:
+        return batch
+    _claimed(first)
+    for frozen in waiting:
+        if len(batch) >= limit:
+            break
+        if key(_queued_params(frozen)) != wanted:
+            continue
+        trial = _claim(study, storage, study_id, frozen.number, heartbeat)
+        if trial is not None:
+            _claimed(trial)
+            batch.append(trial)
+    return batch

@@ -57,18 +57,13 @@ class Sweep(NamedTuple):
     study_name: str
 
 
-def _atomic_write_text(path: Path, text: str):
-    from ..io import atomic_write  # temporary file, fsync, rename, fsync of the folder
-
-    with atomic_write(path) as f:
-        f.write(text.encode())
-
-
 def _write_sweep_file(sweep: Sweep):
     doc = {"format": "denseflow-sweep", "version": 1, "storage": redact(sweep.storage),
            "study_name": sweep.study_name}
+    from ..io import write_json  # temporary file, fsync, rename, fsync of the folder
+
     sweep.directory.mkdir(parents=True, exist_ok=True)
-    _atomic_write_text(sweep.directory / SWEEP_FILE, json.dumps(doc, indent=2) + "\n")
+    write_json(sweep.directory / SWEEP_FILE, doc, indent=2)
 
 
 def open_sweep(directory=None, *, storage=None, study_name=None) -> Sweep:

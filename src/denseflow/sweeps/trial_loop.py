@@ -22,14 +22,14 @@ sampler for new trials while the shared budget allows.
 Stacking (grid sweeps): after popping a grid point, the worker also claims — one by one, by the
 same atomic change, each recording this worker (and its heartbeat) at once — up to ``stack`` − 1
 more WAITING points that differ from it only in learning rate and seed, and trains them all in
-one :func:`denseflow.stacked.train_stacked` run (:func:`run_stacked_trials`). Every trial's model
-file, history and result are bit-identical to a run alone; a killed worker's whole batch is
-reaped and re-queued like a single trial.
+one :func:`denseflow.stacked.train_stacked` run
+(:func:`~denseflow.sweeps.stacking.run_stacked_trials`). Every trial's model file, history and
+result are bit-identical to a run alone; a killed worker's whole batch is reaped and re-queued
+like a single trial.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
@@ -41,7 +41,7 @@ import numpy as np
 
 from .space import suggest
 from .storage import JOURNAL, import_optuna
-from .stacking import STACK_DEFAULT
+from .stacking import STACK_DEFAULT, _claim_stack, run_stacked_trials  # these import this module lazily
 from .study import Sweep, budget_used, load_study, open_sweep, reap_dead_trials, requeue, this_worker, trial_id
 
 __all__ = ["WorkerSummary", "run_worker", "run_trial", "run_stacked_trials", "trial_file", "cost_curve"]
@@ -75,10 +75,9 @@ def cost_curve(history, points: int = CURVE_POINTS) -> dict:
 
 
 def _write_json_atomic(path: Path, obj):
-    from ..io import atomic_write
+    from ..io import write_json
 
-    with atomic_write(path) as f:
-        f.write((json.dumps(obj, indent=1) + "\n").encode())
+    write_json(path, obj, indent=1)
 
 
 class _Heartbeat:
@@ -238,65 +237,6 @@ def run_trial(study, storage, trial, config, data, directory, *, heartbeat=None,
         return _fail(study, trial, err, verbose)
 
 
-def run_stacked_trials(study, storage, trials, config, data, directory, *, heartbeat=None,
-                       verbose=False) -> list[str]:
-    """Run claimed grid ``trials`` that differ only in learning rate and seed in one stacked run.
-
-    Each trial's model file, history and result are those of :func:`run_trial` (bit-identical
-    numbers; ``seconds`` is the stacked run's time shared out, and ``stacked`` the number of
-    trials trained together). When the stacked run itself fails, the trials are run one by one.
-
-    Returns
-    -------
-    list of {'complete', 'diverged', 'error'}
-    """
-    from ..training import TrainingDivergedError
-    from .stacking import fit_stacked
-
-    if len(trials) == 1:
-        return [run_trial(study, storage, trials[0], config, data, directory, heartbeat=heartbeat,
-                          verbose=verbose)]
-    directory = Path(directory)
-    tids = [trial_id(study, storage, t.number) for t in trials]
-    outcomes = []
-    try:
-        with _Heartbeat(storage, tids, heartbeat):
-            for trial in trials:
-                _claimed(trial)
-            chosen = [_params_and_seed(t, config) for t in trials]
-            models = [config.build_model(params, seed, data) for params, seed in chosen]
-            start = time.perf_counter()
-            try:
-                fitted = fit_stacked(models, data)
-            except Exception as err:  # e.g. out of memory: fall back to one trial at a time
-                _log(verbose, f"stacked run of trials {[t.number for t in trials]} failed ({type(err).__name__}: "
-                              f"{err}); running them one by one")
-                fitted = None
-            if fitted is None:  # still under this batch's heartbeat, so the waiting ones stay alive
-                return [run_trial(study, storage, t, config, data, directory, heartbeat=heartbeat,
-                                  verbose=verbose) for t in trials]
-            extra = {"stacked": len(trials)}
-            seconds = (time.perf_counter() - start) / len(trials)
-            for trial, (params, seed), model, outcome in zip(trials, chosen, models, fitted):
-                try:
-                    if isinstance(outcome, TrainingDivergedError):
-                        outcomes.append(_report_diverged(study, trial, params, seed, outcome, directory,
-                                                         verbose, extra))
-                    else:
-                        outcomes.append(_report_complete(study, trial, params, seed, model, data, seconds,
-                                                         directory, verbose, extra))
-                except Exception as err:
-                    outcomes.append(_fail(study, trial, err, verbose))
-            return outcomes
-    except (KeyboardInterrupt, SystemExit):
-        _requeue_unfinished(study, storage, trials, _INTERRUPTED)
-        raise
-    except Exception as err:  # recording the trials failed: each left unfinished is failed
-        for trial in trials[len(outcomes):]:
-            outcomes.append(_fail(study, trial, err, verbose))
-        return outcomes
-
-
 def _sampler(optuna, config, number):
     seed = config.sampler_seed(number)
     if config.sampler == "random":
@@ -336,48 +276,6 @@ def _pop_waiting(study, storage, study_id, heartbeat):
         if trial is not None:
             return trial
     return None
-
-
-def _queued_params(frozen) -> dict:
-    """The hyperparameters a WAITING grid point or retry will run with."""
-    return dict(frozen.params) or dict(frozen.system_attrs.get("fixed_params") or {})
-
-
-def _claim_stack(study, storage, study_id, first, config, data, *, limit, share, heartbeat) -> list:
-    """``first`` and up to ``limit`` − 1 more WAITING trials to train with it in one stacked run.
-
-    The others must differ from ``first`` only in learning rate and seed (equal
-    :func:`~denseflow.sweeps.stacking.stack_key`). Each is claimed alone, by the same atomic
-    WAITING → RUNNING change as :func:`_pop_waiting`, and records this worker at once. At most
-    ⌈waiting / share⌉ are taken, so that ``share`` workers starting together all get work.
-    """
-    from .stacking import stack_key
-
-    def key(params):
-        try:
-            return stack_key(config.build_model(params, 0, data), data)
-        except Exception:  # a point that cannot be built fails in run_trial, with its reason
-            return None
-
-    waiting = list(_waiting(storage, study_id))
-    limit = min(limit, -(-(len(waiting) + 1) // max(1, share)))
-    batch = [first]
-    if limit < 2:
-        return batch
-    wanted = key(_queued_params(storage.get_trial(trial_id(study, storage, first.number))))
-    if wanted is None:
-        return batch
-    _claimed(first)
-    for frozen in waiting:
-        if len(batch) >= limit:
-            break
-        if key(_queued_params(frozen)) != wanted:
-            continue
-        trial = _claim(study, storage, study_id, frozen.number, heartbeat)
-        if trial is not None:
-            _claimed(trial)
-            batch.append(trial)
-    return batch
 
 
 def run_worker(sweep, *, max_trials: int | None = None, verbose: bool = False, poll_interval: float = 0.5,

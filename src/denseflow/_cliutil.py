@@ -1,0 +1,77 @@
+"""What the ``denseflow`` and ``denseflow sweep`` command lines share (private).
+
+An argparse parser whose errors are one line raised as :class:`UsageError` (exit code 2, never
+printed usage), the help formatter, and the argument types whose bad values give one-line
+errors. Only the standard library is imported.
+
+Examples
+--------
+>>> parser = Parser(prog="demo")
+>>> _ = parser.add_argument("--n", type=int_at_least(1))
+>>> parser.parse_args(["--n", "3"]).n
+3
+>>> try:
+...     parser.parse_args(["--n", "0"])
+... except UsageError as exc:
+...     print(exc)
+argument --n: expected a whole number >= 1, got '0' (see 'demo --help')
+>>> column("2"), column("label")
+(2, 'label')
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+class UsageError(Exception):
+    """Bad command-line usage (exit code 2): a one-line message, never a traceback."""
+
+
+__all__ = ["UsageError", "Parser", "formatter", "int_at_least", "column"]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors raised as :class:`UsageError` instead of printed usage.
+
+    The message is ``"{message} (see '{prog} --help')"``; a subclass with ``prefix_prog = True``
+    puts ``"{prog}: error: "`` in front.
+    """
+
+    prefix_prog = False
+
+    def error(self, message):
+        prefix = f"{self.prog}: error: " if self.prefix_prog else ""
+        raise UsageError(f"{prefix}{message} (see '{self.prog} --help')")
+
+
+def formatter(max_help_position: int):
+    """A ``formatter_class`` keeping the epilog's layout, option help from column ``max_help_position``."""
+
+    def make(prog):
+        return argparse.RawDescriptionHelpFormatter(prog, max_help_position=max_help_position)
+
+    return make
+
+
+def int_at_least(low: int):
+    """An argument type: a whole number >= ``low`` (one-line error otherwise)."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {text!r}")
+        return value
+
+    return parse
+
+
+def column(text):
+    """An argument type for a CSV column: its index when ``text`` is a whole number, else its name."""
+    try:
+        return int(text)
+    except ValueError:
+        return text
