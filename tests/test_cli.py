@@ -7,12 +7,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import types
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _polling import wait_for
 
 from denseflow import _commands, cli
 from denseflow._progress import Progress
@@ -29,16 +29,6 @@ CLI = [sys.executable, "-m", "denseflow"]
 def run_cli(args, cwd, timeout=300):
     """``denseflow ARGS`` in a subprocess (stdout and stderr captured, never a terminal)."""
     return subprocess.run(CLI + [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
-
-
-def wait_for(predicate, timeout=120.0, interval=0.01):
-    """Poll ``predicate`` until true or ``timeout`` seconds pass (bounded); returns its last value."""
-    deadline = time.monotonic() + timeout
-    for _ in range(int(timeout / interval) + 1):
-        if predicate() or time.monotonic() > deadline:
-            break
-        time.sleep(interval)
-    return predicate()
 
 
 def assert_png(path):

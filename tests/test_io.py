@@ -7,11 +7,11 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 import zipfile
 
 import numpy as np
 import pytest
+from _polling import wait_for
 
 import denseflow
 from denseflow import DeepNetwork, LogisticRegression, Network, ShallowNetwork, datasets, io
@@ -481,16 +481,6 @@ _CHILD = textwrap.dedent(
 )
 
 
-def _wait_for(predicate, timeout=60.0, interval=0.01):
-    """Poll ``predicate`` until true (bounded); returns its final value."""
-    deadline = time.monotonic() + timeout
-    for _ in range(int(timeout / interval) + 1):
-        if predicate() or time.monotonic() > deadline:
-            break
-        time.sleep(interval)
-    return predicate()
-
-
 @pytest.mark.parametrize("mode", ["fsync", "replace", "loop"])
 def test_save_killed_midway_leaves_previous_file_loadable(tmp_path, shallow, planar, mode):
     path, marker = tmp_path / "model.npz", tmp_path / "in-save"
@@ -499,9 +489,9 @@ def test_save_killed_midway_leaves_previous_file_loadable(tmp_path, shallow, pla
     child = subprocess.Popen([sys.executable, "-c", _CHILD, str(path), str(marker), mode], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        assert _wait_for(lambda: marker.exists() or child.poll() is not None), "child never reached the save"
+        assert wait_for(lambda: marker.exists() or child.poll() is not None), "child never reached the save"
         if mode == "loop":
-            assert _wait_for(lambda: any(p.suffix == ".tmp" for p in tmp_path.iterdir()))
+            assert wait_for(lambda: any(p.suffix == ".tmp" for p in tmp_path.iterdir()))
         assert child.poll() is None, child.stderr.read().decode()
     finally:
         child.send_signal(signal.SIGKILL)

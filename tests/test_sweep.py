@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _polling import wait_for
 
 pytest.importorskip("optuna")
 
@@ -47,17 +48,6 @@ PG_URL = os.environ.get("DENSEFLOW_TEST_POSTGRES_URL")
 # 12 grid points, each a fraction of a second of training on the planar flower.
 GRID = ["n_h=1,2,3,4", "learning_rate=0.5,1.0,1.2"]
 GRID_POINTS = {(n, lr) for n in (1, 2, 3, 4) for lr in (0.5, 1.0, 1.2)}
-
-
-def _poll(predicate, timeout: float, interval: float = 0.05):
-    """Call ``predicate`` until it returns something truthy or ``timeout`` seconds pass."""
-    deadline = time.monotonic() + timeout
-    for _ in range(int(timeout / interval) + 1):
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
-    return predicate()
 
 
 def _trials(sweep):
@@ -126,7 +116,7 @@ def test_killed_workers_resume_completes_each_point_once(tmp_path, backend):
                    **{**SMALL, "iterations": 1500}, **HEARTBEAT)
     procs = start_workers(sweep, n_workers, verbose=False, storage=url)
     try:
-        done = _poll(lambda: [t for t in _trials(sweep) if t.state.name == "COMPLETE"], timeout=120)
+        done = wait_for(lambda: [t for t in _trials(sweep) if t.state.name == "COMPLETE"], timeout=120)
     finally:
         for p in procs:
             p.kill()  # SIGKILL: no chance to clean up
@@ -362,7 +352,7 @@ def test_sigterm_fails_and_requeues_the_running_trial(tmp_path):
     sweep = create(tmp_path / "s", grid=["n_h=3,4"], iterations=200000, seed=1)
     (proc,) = start_workers(sweep, 1, verbose=False)
     try:
-        running = _poll(lambda: [t for t in _trials(sweep) if "worker" in t.user_attrs], timeout=60)
+        running = wait_for(lambda: [t for t in _trials(sweep) if "worker" in t.user_attrs], timeout=60)
         proc.terminate()
         assert proc.wait(timeout=60) != 0
     finally:
