@@ -369,11 +369,12 @@ def train(
     # The hot loop: one engine step per iteration and as little Python as possible around it
     # (planar-sized networks take a few microseconds per step). e^x may overflow in the fast
     # engine's cost for a saturated logit; it then falls back to the stable formula, and a
-    # diverging run is reported by the guard below, so overflow warnings are silenced here.
+    # diverging run is reported by the guard below, so overflow and invalid-value warnings are
+    # silenced here (the guard names the iteration instead).
     step, isfinite = eng.step, math.isfinite
     iterations_append, costs_append = history.iterations.append, history.costs.append
     completed = num_iterations
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         for i in range(start, num_iterations):
             record = i % cost_every == 0 or i == last
             cost = step(record)
