@@ -36,46 +36,7 @@ In parts (several machines)::
     report(sweep)
 """
 
-from .sweeps import (
-    HYPERPARAMETERS,
-    Choice,
-    Range,
-    StorageUnavailableError,
-    Sweep,
-    SweepConfig,
-    create,
-    load_space_file,
-    make_config,
-    open_sweep,
-    parse_grid,
-    parse_ranges,
-    report,
-    rerun_trial,
-    resume,
-    run_sweep,
-    run_workers,
-    status,
-    worker,
-)
+from . import sweeps as _sweeps
+from .sweeps import *  # noqa: F401,F403 - the public names, listed in denseflow.sweeps.__all__
 
-__all__ = [
-    "HYPERPARAMETERS",
-    "Choice",
-    "Range",
-    "StorageUnavailableError",
-    "Sweep",
-    "SweepConfig",
-    "create",
-    "load_space_file",
-    "make_config",
-    "open_sweep",
-    "parse_grid",
-    "parse_ranges",
-    "report",
-    "rerun_trial",
-    "resume",
-    "run_sweep",
-    "run_workers",
-    "status",
-    "worker",
-]
+__all__ = list(_sweeps.__all__)
