@@ -21,6 +21,7 @@ __all__ = [
     "check_positive",
     "check_positive_int",
     "check_layer_dims",
+    "check_seed",
     "check_parameters",
 ]
 
@@ -222,3 +223,18 @@ def check_parameters(parameters, n_x: int | None = None, name: str = "parameters
             )
         prev = W.shape[0]
     return L
+
+
+def check_seed(seed, owner: str, *, allow_none: bool = False, param: str = "seed"):
+    """An int in [0, 2**32 - 1] (what ``np.random.RandomState`` accepts), or None if allowed."""
+    if seed is None and allow_none:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        extra = " or None" if allow_none else ""
+        raise TypeError(f"The {param!r} parameter of {owner} must be an int{extra}. Got {seed!r} instead.")
+    if not 0 <= seed <= 2**32 - 1:
+        extra = " or None" if allow_none else ""
+        raise ValueError(
+            f"The {param!r} parameter of {owner} must be an int in [0, 2**32 - 1]{extra}. Got {seed!r} instead."
+        )
+    return int(seed)

@@ -45,7 +45,7 @@ from ._csvdata import (  # re-exported: the CSV loaders live in _csvdata to keep
     standardization_stats,
     standardize,
 )
-from ._validation import check_choice, check_positive, check_positive_int, check_X, check_XY
+from ._validation import check_choice, check_positive, check_positive_int, check_seed, check_X, check_XY
 
 __all__ = [
     "planar_flower",
@@ -68,7 +68,6 @@ __all__ = [
     "train_val_split",
 ]
 
-_MAX_SEED = 2**32 - 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,17 +76,8 @@ _MAX_SEED = 2**32 - 1
 
 
 def _check_seed(seed, owner: str, *, allow_none: bool = False):
-    """An int in [0, 2**32 - 1] (what ``np.random.RandomState`` accepts), or None if allowed."""
-    if seed is None and allow_none:
-        return None
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        extra = " or None" if allow_none else ""
-        raise TypeError(f"The 'seed' parameter of {owner} must be an int{extra}. Got {seed!r} instead.")
-    if not 0 <= seed <= _MAX_SEED:
-        raise ValueError(
-            f"The 'seed' parameter of {owner} must be an int in [0, 2**32 - 1]. Got {seed!r} instead."
-        )
-    return int(seed)
+    """An int in [0, 2**32 - 1], or None if allowed (see :func:`_validation.check_seed`)."""
+    return check_seed(seed, owner, allow_none=allow_none)
 
 
 def _check_m(m, owner: str, *, even: bool = False, minimum: int = 2):

@@ -53,6 +53,7 @@ from ._validation import (
     check_parameters,
     check_positive,
     check_positive_int,
+    check_seed,
     check_X,
     check_XY,
 )
@@ -475,8 +476,7 @@ def random_check(
     dims = check_layer_dims(layer_dims, "layer_dims", owner)
     m = check_positive_int(m, "m", owner)
     initialization = check_choice(initialization, INITIALIZERS, "initialization", owner)
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-        raise TypeError(f"The 'seed' parameter of {owner} must be an int or None. Got {seed!r} instead.")
+    check_seed(seed, owner, allow_none=True)
     hidden = get_activation(hidden_activation, "hidden_activation", owner, hidden=True)
     output = get_activation(output_activation, "output_activation", owner)
     if loss is None:

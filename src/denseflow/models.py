@@ -37,6 +37,7 @@ from ._validation import (
     check_layer_dims,
     check_positive,
     check_positive_int,
+    check_seed,
     check_X,
     check_XY,
 )
@@ -205,12 +206,7 @@ class Network:
             check_positive_int(self.print_every, "print_every", owner)
         if self.loss is not None:
             check_choice(self.loss, LOSSES, "loss", owner)
-        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer))):
-            raise TypeError(f"The 'seed' parameter of {owner} must be an int or None. Got {self.seed!r} instead.")
-        if self.seed is not None and not 0 <= self.seed <= 2**32 - 1:
-            raise ValueError(
-                f"The 'seed' parameter of {owner} must be an int in [0, 2**32 - 1] or None. Got {self.seed!r} instead."
-            )
+        check_seed(self.seed, owner, allow_none=True)
         if self.layer_dims is not None:
             check_layer_dims(self.layer_dims, "layer_dims", owner)
         if isinstance(self.hidden_layers, (str, bytes)) or not isinstance(self.hidden_layers, (tuple, list)):
