@@ -363,6 +363,32 @@ def test_sigterm_fails_and_requeues_the_running_trial(tmp_path):
     assert trials[2].params == trials[0].params and trials[2].user_attrs["seed"] == trials[0].user_attrs["seed"]
 
 
+@pytest.mark.parametrize("signal_exit", [KeyboardInterrupt, SystemExit])
+def test_interrupt_between_claim_and_training_requeues_the_claimed_trial(tmp_path, monkeypatch, signal_exit):
+    # Ctrl-C / SIGTERM while a stacked batch is being assembled: the point already claimed (RUNNING,
+    # recording this worker) must not be left RUNNING.
+    import denseflow.sweeps.stacking as stacking
+
+    sweep = create(tmp_path / "s", grid=["n_h=3,4"], iterations=10, seed=1)
+    calls = []
+
+    def interrupted(model, data):
+        calls.append(model)
+        if len(calls) == 2:  # the first claimed point's key is known; now comparing the next one
+            raise signal_exit()
+        return "key"
+
+    monkeypatch.setattr(stacking, "stack_key", interrupted)
+    with pytest.raises(signal_exit):
+        worker(sweep, verbose=False)
+    trials = _trials(sweep)
+    assert [t.state.name for t in trials] == ["FAIL", "WAITING", "WAITING"]
+    assert trials[0].user_attrs["fail_reason"].startswith("interrupted")
+    assert trials[2].params == trials[0].params and trials[2].user_attrs["seed"] == trials[0].user_attrs["seed"]
+    monkeypatch.undo()
+    assert worker(sweep, verbose=False).completed == 2  # and the sweep finishes afterwards
+
+
 # ---------------------------------------------------------------------------------------------
 # the search space
 # ---------------------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ def run_stacked_trials(study, storage, trials, config, data, directory, *, heart
     """
     from ..training import TrainingDivergedError
     from .study import trial_id
-    from .trial_loop import (_INTERRUPTED, _claimed, _fail, _Heartbeat, _log, _params_and_seed,
+    from .trial_loop import (_INTERRUPTED, _fail, _Heartbeat, _log, _params_and_seed,
                              _report_complete, _report_diverged, _requeue_unfinished, run_trial)
 
     if len(trials) == 1:
@@ -143,8 +143,6 @@ def run_stacked_trials(study, storage, trials, config, data, directory, *, heart
     outcomes = []
     try:
         with _Heartbeat(storage, tids, heartbeat):
-            for trial in trials:
-                _claimed(trial)
             chosen = [_params_and_seed(t, config) for t in trials]
             models = [config.build_model(params, seed, data) for params, seed in chosen]
             start = time.perf_counter()
@@ -189,11 +187,11 @@ def _claim_stack(study, storage, study_id, first, config, data, *, limit, share,
 
     The others must differ from ``first`` only in learning rate and seed (equal
     :func:`stack_key`). Each is claimed alone, by the same atomic WAITING → RUNNING change as
-    ``trial_loop._pop_waiting``, and records this worker at once. At most ⌈waiting / share⌉ are
+    ``trial_loop._pop_waiting``, which records this worker at once. At most ⌈waiting / share⌉ are
     taken, so that ``share`` workers starting together all get work.
     """
     from .study import trial_id
-    from .trial_loop import _claim, _claimed, _waiting
+    from .trial_loop import _claim, _waiting
 
     def key(params):
         try:
@@ -209,7 +207,6 @@ def _claim_stack(study, storage, study_id, first, config, data, *, limit, share,
     wanted = key(_queued_params(storage.get_trial(trial_id(study, storage, first.number))))
     if wanted is None:
         return batch
-    _claimed(first)
     for frozen in waiting:
         if len(batch) >= limit:
             break
@@ -217,6 +214,5 @@ def _claim_stack(study, storage, study_id, first, config, data, *, limit, share,
             continue
         trial = _claim(study, storage, study_id, frozen.number, heartbeat)
         if trial is not None:
-            _claimed(trial)
             batch.append(trial)
     return batch

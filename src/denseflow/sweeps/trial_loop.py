@@ -30,7 +30,9 @@ like a single trial.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import threading
 import time
@@ -120,6 +122,26 @@ def _describe(params):
     return " ".join(f"{k}={v}" for k, v in params.items())
 
 
+_INTERRUPTS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _interrupts_held():
+    """Hold Ctrl-C and SIGTERM until the block ends (then they act at once).
+
+    A trial is taken (WAITING or asked → RUNNING) and this worker recorded on it in one such
+    block, so an interrupted worker never leaves a RUNNING trial that names no worker.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: nothing to hold
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _claimed(trial):
     """Record this worker on a trial it took (so a dead worker's trials are found)."""
     trial.set_user_attr("worker", this_worker())
@@ -204,6 +226,8 @@ _INTERRUPTED = "interrupted (Ctrl-C or SIGTERM); the point was queued again"
 def run_trial(study, storage, trial, config, data, directory, *, heartbeat=None, verbose=False) -> str:
     """Run one popped/asked Optuna ``trial`` to its end; returns its outcome.
 
+    The trial is RUNNING and records this worker (``_claim``, or ``study.ask`` in ``run_worker``).
+
     Returns
     -------
     {'complete', 'diverged', 'error'}
@@ -214,7 +238,6 @@ def run_trial(study, storage, trial, config, data, directory, *, heartbeat=None,
 
     directory = Path(directory)
     tid = trial_id(study, storage, trial.number)
-    _claimed(trial)
     try:
         with _Heartbeat(storage, tid, heartbeat):
             if config.sampler != "grid" and not trial.params:
@@ -247,20 +270,43 @@ def _sampler(optuna, config, number):
 def _claim(study, storage, study_id, number, heartbeat):
     """Atomically change WAITING trial ``number`` to RUNNING; the Trial, or None if another took it.
 
-    On a database its first heartbeat is recorded at once, so that it can go stale.
+    This worker is recorded on it at once, and on a database its first heartbeat, so that it can
+    go stale.
     """
     optuna = import_optuna()
     from optuna.trial import TrialState
 
     tid = storage.get_trial_id_from_study_id_trial_number(study_id, number)
-    try:
-        if storage.set_trial_state_values(tid, state=TrialState.RUNNING):
-            if heartbeat:
-                storage.record_heartbeat(tid)
-            return optuna.trial.Trial(study, tid)
-    except optuna.exceptions.UpdateFinishedTrialError:
-        pass
+    with _interrupts_held():
+        try:
+            if storage.set_trial_state_values(tid, state=TrialState.RUNNING):
+                if heartbeat:
+                    storage.record_heartbeat(tid)
+                trial = optuna.trial.Trial(study, tid)
+                _claimed(trial)
+                return trial
+        except optuna.exceptions.UpdateFinishedTrialError:
+            pass
     return None
+
+
+def _ask(study, storage, heartbeat):
+    """A new trial from the sampler (random/TPE search), RUNNING and recording this worker."""
+    with _interrupts_held():
+        trial = study.ask()
+        if heartbeat:
+            storage.record_heartbeat(trial_id(study, storage, trial.number))
+        _claimed(trial)
+    return trial
+
+
+def _held_here(study) -> list:
+    """The RUNNING trials that record this worker process."""
+    from optuna.trial import TrialState
+
+    me = this_worker()
+    return [t for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+            if t.user_attrs.get("worker") == me]
 
 
 def _waiting(storage, study_id):
@@ -327,43 +373,47 @@ def run_worker(sweep, *, max_trials: int | None = None, verbose: bool = False, p
     counts = {"complete": 0, "diverged": 0, "error": 0}
     ran = 0
     reap()
-    while max_trials is None or ran < max_trials:
-        trial = _pop_waiting(study, store, study_id, heartbeat)
-        if trial is None:
-            trials = study.get_trials(deepcopy=False)
-            open_budget = config.sampler != "grid" and budget_used(trials) < config.n_trials
-            if not open_budget:
-                running = [t for t in trials if t.state == TrialState.RUNNING]
-                if on_journal or not running:
-                    break
-                # Database: stay while other trials run. A trial of a dead machine comes back to the
-                # queue once its heartbeat is stale (or, never started, after the reaping grace).
-                time.sleep(poll_interval)
-                reap()
-                continue
-            trial = study.ask()
-            tid = trial_id(study, store, trial.number)
-            if heartbeat:
-                store.record_heartbeat(tid)
-            system = store.get_trial(tid).system_attrs
-            retried = "failed_trial" in system or "fixed_params" in system
-            if not retried and budget_used(study.get_trials(deepcopy=False), before=trial.number) >= config.n_trials:
-                trial.set_user_attr("skipped", True)
-                trial.set_user_attr("fail_reason", f"not run: the budget of {config.n_trials} trials was used up "
-                                                   f"by other workers")
-                study.tell(trial, state=TrialState.FAIL)
-                continue
-        limit = stack if max_trials is None else min(stack, max_trials - ran)
-        if config.sampler == "grid" and limit > 1:
-            batch = _claim_stack(study, store, study_id, trial, config, data, limit=limit, share=share,
-                                 heartbeat=heartbeat)
-            outcomes = run_stacked_trials(study, store, batch, config, data, sweep.directory,
-                                          heartbeat=heartbeat, verbose=verbose)
-        else:
-            outcomes = [run_trial(study, store, trial, config, data, sweep.directory, heartbeat=heartbeat,
-                                  verbose=verbose)]
-        for outcome in outcomes:
-            counts[outcome] += 1
-        ran += len(outcomes)
-        reap()
+    try:
+        while max_trials is None or ran < max_trials:
+            trial = _pop_waiting(study, store, study_id, heartbeat)
+            if trial is None:
+                trials = study.get_trials(deepcopy=False)
+                open_budget = config.sampler != "grid" and budget_used(trials) < config.n_trials
+                if not open_budget:
+                    running = [t for t in trials if t.state == TrialState.RUNNING]
+                    if on_journal or not running:
+                        break
+                    # Database: stay while other trials run. A trial of a dead machine comes back to
+                    # the queue once its heartbeat is stale (or, never started, after the reaping grace).
+                    time.sleep(poll_interval)
+                    reap()
+                    continue
+                trial = _ask(study, store, heartbeat)
+                system = store.get_trial(trial_id(study, store, trial.number)).system_attrs
+                retried = "failed_trial" in system or "fixed_params" in system
+                if not retried and budget_used(study.get_trials(deepcopy=False),
+                                               before=trial.number) >= config.n_trials:
+                    trial.set_user_attr("skipped", True)
+                    trial.set_user_attr("fail_reason", f"not run: the budget of {config.n_trials} trials was "
+                                                       f"used up by other workers")
+                    study.tell(trial, state=TrialState.FAIL)
+                    continue
+            limit = stack if max_trials is None else min(stack, max_trials - ran)
+            if config.sampler == "grid" and limit > 1:
+                batch = _claim_stack(study, store, study_id, trial, config, data, limit=limit, share=share,
+                                     heartbeat=heartbeat)
+                outcomes = run_stacked_trials(study, store, batch, config, data, sweep.directory,
+                                              heartbeat=heartbeat, verbose=verbose)
+            else:
+                outcomes = [run_trial(study, store, trial, config, data, sweep.directory, heartbeat=heartbeat,
+                                      verbose=verbose)]
+            for outcome in outcomes:
+                counts[outcome] += 1
+            ran += len(outcomes)
+            reap()
+    except (KeyboardInterrupt, SystemExit):
+        # Whatever this worker still holds goes back to the queue: a trial claimed but not yet
+        # being trained (those being trained were re-queued by run_trial / run_stacked_trials).
+        _requeue_unfinished(study, store, _held_here(study), _INTERRUPTED)
+        raise
     return WorkerSummary(counts["complete"], counts["diverged"], counts["error"])
