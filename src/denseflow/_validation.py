@@ -23,6 +23,8 @@ __all__ = [
     "check_layer_dims",
     "check_seed",
     "check_parameters",
+    "check_bias",
+    "layer_count",
 ]
 
 
@@ -198,9 +200,7 @@ def check_parameters(parameters, n_x: int | None = None, name: str = "parameters
     """
     if not isinstance(parameters, Mapping):
         raise TypeError(f"{name} must be a dict with keys 'W1', 'b1', ...; got {type(parameters).__name__}.")
-    L = 0
-    while f"W{L + 1}" in parameters:
-        L += 1
+    L = layer_count(parameters)
     if L == 0:
         raise ValueError(f"{name} must hold 'W1', 'b1', ... as the course names them; got keys {sorted(parameters)}.")
     prev = n_x
@@ -216,13 +216,27 @@ def check_parameters(parameters, n_x: int | None = None, name: str = "parameters
                 f"W{l} has shape {W.shape} but layer {l} expects (n[{l}], n[{l - 1}]) = ({W.shape[0]}, {prev}): "
                 f"its number of columns must equal the size of layer {l - 1}."
             )
-        if b.shape != (W.shape[0], 1):
-            raise ValueError(
-                f"b{l} has shape {b.shape} but layer {l} expects (n[{l}], 1) = ({W.shape[0]}, 1). "
-                f"Use b{l}.reshape(-1, 1)."
-            )
+        check_bias(b, W.shape[0], f"b{l}", layer=l)
         prev = W.shape[0]
     return L
+
+
+def layer_count(parameters) -> int:
+    """L: how many of "W1", "W2", ... (consecutive, from 1) a parameter dict holds."""
+    L = 0
+    while f"W{L + 1}" in parameters:
+        L += 1
+    return L
+
+
+def check_bias(b, n: int, name: str = "b", *, layer=None):
+    """``b`` must have shape (n[l], 1) = (n, 1), a column (``layer`` names l in the message)."""
+    if b.shape != (n, 1):
+        l = "l" if layer is None else layer
+        where = "" if layer is None or name.endswith(str(layer)) else f" (layer {layer})"
+        fix = (f"Use {name}.reshape(-1, 1)." if b.size == n else
+               f"It needs one entry per unit of layer {l}, as W{'' if layer is None else layer} has rows.")
+        raise ValueError(f"{name}{where} has shape {b.shape} but must have shape (n[{l}], 1) = ({n}, 1). {fix}")
 
 
 def check_seed(seed, owner: str, *, allow_none: bool = False, param: str = "seed"):

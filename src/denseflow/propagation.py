@@ -36,7 +36,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import check_array_2d, check_parameters, check_XY, check_X, check_positive
+from ._validation import (check_array_2d, check_bias, check_parameters, check_positive, check_X, check_XY,
+                          layer_count)
 from .activations import Activation, get_activation
 from .initializers import initialize_parameters
 from .losses import default_loss, get_loss, output_dZ
@@ -74,10 +75,7 @@ class LayerCache(NamedTuple):
 
 def num_layers(parameters) -> int:
     """L, the number of layers with parameters (W1 … WL)."""
-    L = 0
-    while f"W{L + 1}" in parameters:
-        L += 1
-    return L
+    return layer_count(parameters)
 
 
 def _check_linear(A_prev, W, b, layer=None):
@@ -90,11 +88,7 @@ def _check_linear(A_prev, W, b, layer=None):
             f"W{where} has shape {W.shape} but A_prev has {A_prev.shape[0]} rows: W[l] must have shape "
             f"(n[l], n[l-1]) = ({W.shape[0]}, {A_prev.shape[0]})."
         )
-    if b.shape != (W.shape[0], 1):
-        raise ValueError(
-            f"b{where} has shape {b.shape} but must have shape (n[l], 1) = ({W.shape[0]}, 1). "
-            f"Use b.reshape(-1, 1)."
-        )
+    check_bias(b, W.shape[0], layer=layer)
     return A_prev, W, b
 
 
