@@ -7,6 +7,7 @@ space      the search space: grids, ranges, the TOML file, the known hyperparame
 config     :class:`SweepConfig`: data, model, sampler, budget, seeds; builds a trial's model
 storage    the journal file (one machine) or PostgreSQL (several), opened the Optuna way
 study      creating the study once, opening it, reaping trials of dead workers
+claims     taking a trial from the queue (atomic, this worker recorded), giving it back
 trial_loop one worker's loop: pop or ask a trial, train, save atomically, report
 stacking   grid points differing only in learning rate trained together (``--stack K``)
 results    the table, ``best.npz``, ``report.json``

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .claims import claim, give_back, waiting
 from .config import SweepData
 
 __all__ = ["STACK_DEFAULT", "stack_key", "fit_stacked", "run_stacked_trials"]
@@ -132,8 +133,7 @@ def run_stacked_trials(study, storage, trials, config, data, directory, *, heart
     """
     from ..training import TrainingDivergedError
     from .study import trial_id
-    from .trial_loop import (_INTERRUPTED, _fail, _Heartbeat, _log, _params_and_seed,
-                             _report_complete, _report_diverged, _requeue_unfinished, run_trial)
+    from .trial_loop import _fail, _Heartbeat, _log, _params_and_seed, _report_complete, _report_diverged, run_trial
 
     if len(trials) == 1:
         return [run_trial(study, storage, trials[0], config, data, directory, heartbeat=heartbeat,
@@ -169,7 +169,7 @@ def run_stacked_trials(study, storage, trials, config, data, directory, *, heart
                     outcomes.append(_fail(study, trial, err, verbose))
             return outcomes
     except (KeyboardInterrupt, SystemExit):
-        _requeue_unfinished(study, storage, trials, _INTERRUPTED)
+        give_back(study, storage, trials)
         raise
     except Exception as err:  # recording the trials failed: each left unfinished is failed
         for trial in trials[len(outcomes):]:
@@ -187,11 +187,10 @@ def _claim_stack(study, storage, study_id, first, config, data, *, limit, share,
 
     The others must differ from ``first`` only in learning rate and seed (equal
     :func:`stack_key`). Each is claimed alone, by the same atomic WAITING → RUNNING change as
-    ``trial_loop._pop_waiting``, which records this worker at once. At most ⌈waiting / share⌉ are
+    ``claims.pop_waiting``, which records this worker at once. At most ⌈waiting / share⌉ are
     taken, so that ``share`` workers starting together all get work.
     """
     from .study import trial_id
-    from .trial_loop import _claim, _waiting
 
     def key(params):
         try:
@@ -199,20 +198,20 @@ def _claim_stack(study, storage, study_id, first, config, data, *, limit, share,
         except Exception:  # a point that cannot be built fails in run_trial, with its reason
             return None
 
-    waiting = list(_waiting(storage, study_id))
-    limit = min(limit, -(-(len(waiting) + 1) // max(1, share)))
+    queued = list(waiting(storage, study_id))
+    limit = min(limit, -(-(len(queued) + 1) // max(1, share)))
     batch = [first]
     if limit < 2:
         return batch
     wanted = key(_queued_params(storage.get_trial(trial_id(study, storage, first.number))))
     if wanted is None:
         return batch
-    for frozen in waiting:
+    for frozen in queued:
         if len(batch) >= limit:
             break
         if key(_queued_params(frozen)) != wanted:
             continue
-        trial = _claim(study, storage, study_id, frozen.number, heartbeat)
+        trial = claim(study, storage, study_id, frozen.number, heartbeat)
         if trial is not None:
             batch.append(trial)
     return batch

@@ -30,9 +30,7 @@ like a single trial.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import sys
 import threading
 import time
@@ -41,10 +39,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .claims import ask, give_back, held_here, pop_waiting
 from .space import suggest
 from .storage import JOURNAL, import_optuna
 from .stacking import STACK_DEFAULT, _claim_stack, run_stacked_trials  # these import this module lazily
-from .study import Sweep, budget_used, load_study, open_sweep, reap_dead_trials, requeue, this_worker, trial_id
+from .study import Sweep, budget_used, load_study, open_sweep, reap_dead_trials, trial_id
 
 __all__ = ["WorkerSummary", "run_worker", "run_trial", "run_stacked_trials", "trial_file", "cost_curve"]
 
@@ -122,33 +121,6 @@ def _describe(params):
     return " ".join(f"{k}={v}" for k, v in params.items())
 
 
-_INTERRUPTS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name))
-
-
-@contextlib.contextmanager
-def _interrupts_held():
-    """Hold Ctrl-C and SIGTERM until the block ends (then they act at once).
-
-    A trial is taken (WAITING or asked → RUNNING) and this worker recorded on it in one such
-    block, so an interrupted worker never leaves a RUNNING trial that names no worker.
-    """
-    if not hasattr(signal, "pthread_sigmask"):  # Windows: nothing to hold
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
-def _claimed(trial):
-    """Record this worker on a trial it took (so a dead worker's trials are found)."""
-    trial.set_user_attr("worker", this_worker())
-    if trial.user_attrs.get("fail_reason") is not None:  # copied from the failed try it retries
-        trial.set_user_attr("fail_reason", None)
-
-
 def _params_and_seed(trial, config):
     """The trial's hyperparameters and its seed (stored on the trial)."""
     params = suggest(trial, config.space)
@@ -213,20 +185,10 @@ def _fail(study, trial, err, verbose) -> str:
     return "error"
 
 
-def _requeue_unfinished(study, storage, trials, reason):
-    for trial in trials:
-        frozen = storage.get_trial(trial_id(study, storage, trial.number))
-        if not frozen.state.is_finished():
-            requeue(study, storage, frozen, reason)
-
-
-_INTERRUPTED = "interrupted (Ctrl-C or SIGTERM); the point was queued again"
-
-
 def run_trial(study, storage, trial, config, data, directory, *, heartbeat=None, verbose=False) -> str:
     """Run one popped/asked Optuna ``trial`` to its end; returns its outcome.
 
-    The trial is RUNNING and records this worker (``_claim``, or ``study.ask`` in ``run_worker``).
+    The trial is RUNNING and records this worker (:mod:`~denseflow.sweeps.claims`).
 
     Returns
     -------
@@ -254,7 +216,7 @@ def run_trial(study, storage, trial, config, data, directory, *, heartbeat=None,
             seconds = time.perf_counter() - start
             return _report_complete(study, trial, params, seed, model, data, seconds, directory, verbose)
     except (KeyboardInterrupt, SystemExit):
-        _requeue_unfinished(study, storage, [trial], _INTERRUPTED)
+        give_back(study, storage, [trial])
         raise
     except Exception as err:  # anything else: record it on the trial and go on with the sweep
         return _fail(study, trial, err, verbose)
@@ -265,63 +227,6 @@ def _sampler(optuna, config, number):
     if config.sampler == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     return optuna.samplers.TPESampler(seed=seed)
-
-
-def _claim(study, storage, study_id, number, heartbeat):
-    """Atomically change WAITING trial ``number`` to RUNNING; the Trial, or None if another took it.
-
-    This worker is recorded on it at once, and on a database its first heartbeat, so that it can
-    go stale.
-    """
-    optuna = import_optuna()
-    from optuna.trial import TrialState
-
-    tid = storage.get_trial_id_from_study_id_trial_number(study_id, number)
-    with _interrupts_held():
-        try:
-            if storage.set_trial_state_values(tid, state=TrialState.RUNNING):
-                if heartbeat:
-                    storage.record_heartbeat(tid)
-                trial = optuna.trial.Trial(study, tid)
-                _claimed(trial)
-                return trial
-        except optuna.exceptions.UpdateFinishedTrialError:
-            pass
-    return None
-
-
-def _ask(study, storage, heartbeat):
-    """A new trial from the sampler (random/TPE search), RUNNING and recording this worker."""
-    with _interrupts_held():
-        trial = study.ask()
-        if heartbeat:
-            storage.record_heartbeat(trial_id(study, storage, trial.number))
-        _claimed(trial)
-    return trial
-
-
-def _held_here(study) -> list:
-    """The RUNNING trials that record this worker process."""
-    from optuna.trial import TrialState
-
-    me = this_worker()
-    return [t for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-            if t.user_attrs.get("worker") == me]
-
-
-def _waiting(storage, study_id):
-    from optuna.trial import TrialState
-
-    return storage.get_all_trials(study_id, deepcopy=False, states=(TrialState.WAITING,))
-
-
-def _pop_waiting(study, storage, study_id, heartbeat):
-    """Atomically take the first WAITING trial (grid point or retry); None when there is none."""
-    for frozen in _waiting(storage, study_id):
-        trial = _claim(study, storage, study_id, frozen.number, heartbeat)
-        if trial is not None:
-            return trial
-    return None
 
 
 def run_worker(sweep, *, max_trials: int | None = None, verbose: bool = False, poll_interval: float = 0.5,
@@ -375,7 +280,7 @@ def run_worker(sweep, *, max_trials: int | None = None, verbose: bool = False, p
     reap()
     try:
         while max_trials is None or ran < max_trials:
-            trial = _pop_waiting(study, store, study_id, heartbeat)
+            trial = pop_waiting(study, store, study_id, heartbeat)
             if trial is None:
                 trials = study.get_trials(deepcopy=False)
                 open_budget = config.sampler != "grid" and budget_used(trials) < config.n_trials
@@ -388,7 +293,7 @@ def run_worker(sweep, *, max_trials: int | None = None, verbose: bool = False, p
                     time.sleep(poll_interval)
                     reap()
                     continue
-                trial = _ask(study, store, heartbeat)
+                trial = ask(study, store, heartbeat)
                 system = store.get_trial(trial_id(study, store, trial.number)).system_attrs
                 retried = "failed_trial" in system or "fixed_params" in system
                 if not retried and budget_used(study.get_trials(deepcopy=False),
@@ -414,6 +319,6 @@ def run_worker(sweep, *, max_trials: int | None = None, verbose: bool = False, p
     except (KeyboardInterrupt, SystemExit):
         # Whatever this worker still holds goes back to the queue: a trial claimed but not yet
         # being trained (those being trained were re-queued by run_trial / run_stacked_trials).
-        _requeue_unfinished(study, store, _held_here(study), _INTERRUPTED)
+        give_back(study, store, held_here(study))
         raise
     return WorkerSummary(counts["complete"], counts["diverged"], counts["error"])
