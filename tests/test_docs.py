@@ -14,6 +14,7 @@ CORE_MODULES = [
     "denseflow.propagation",
     "denseflow.optimizers",
     "denseflow.training",
+    "denseflow.engines",
     "denseflow.models",
     "denseflow.reproduce",
     "denseflow._validation",

@@ -8,9 +8,9 @@ One iteration i (0-based, as the course counts) is
 3. backward propagation;
 4. the update θ(i+1) = θ(i) − α dθ(i).
 
-The arithmetic of one iteration lives in an *engine* (:class:`ReferenceEngine` here, built from the
-step-by-step course functions; the fast engine in :mod:`denseflow.fast` gives the same numbers with
-preallocated buffers). The loop around it records the :class:`History`, runs callbacks, checks for
+The arithmetic of one iteration lives in an *engine* (:mod:`denseflow.engines`: the
+:class:`~denseflow.engines.ReferenceEngine`, built from the step-by-step course functions, or the
+fast engine of :mod:`denseflow.fast`, the same numbers on preallocated buffers). The loop around it records the :class:`History`, runs callbacks, checks for
 divergence and supports resuming from a :class:`Checkpoint`.
 
 Examples
@@ -33,9 +33,10 @@ from typing import Callable, NamedTuple, Sequence
 import numpy as np
 
 from .activations import Activation, get_activation
-from .losses import Loss, cost_of, default_loss, get_loss, output_dZ
-from .optimizers import GradientDescentState, gradient_descent
-from .propagation import _linear_backward, _layer_backward, _model_forward, num_layers
+from .engines import ReferenceEngine, make_engine
+from .losses import cost_of, default_loss, get_loss
+from .optimizers import GradientDescentState
+from .propagation import _model_forward
 
 __all__ = [
     "History",
@@ -186,84 +187,6 @@ def accuracy_of(AL, Y, output: Activation) -> float:
     return float(np.mean(predict_labels(AL, output) == Y))
 
 
-class ReferenceEngine:
-    """One training iteration written with the course's step-by-step functions.
-
-    Readable and pure (every update makes new arrays); :class:`denseflow.fast.FastEngine` is the
-    buffered equivalent used for speed. Both expose ``step(compute_cost) -> cost or None``,
-    ``cost()`` and ``parameters`` / ``previous_parameters``. When the computed cost is not
-    finite — or, on an iteration whose cost is not computed, Z[L] is not finite (``step`` then
-    returns NaN instead of None) — ``step`` does not update, so ``previous_parameters`` is still
-    θ(i−1), the last parameters with a finite cost.
-    """
-
-    def __init__(self, parameters, X, Y, hidden: Activation, output: Activation, loss: Loss,
-                 learning_rate: float, sample_weight=None):
-        self.X, self.Y = X, Y
-        self.hidden, self.output, self.loss = hidden, output, loss
-        self.optimizer = gradient_descent(learning_rate)
-        self.parameters = {k: np.array(v, copy=True) for k, v in parameters.items()}
-        self.previous_parameters = self.parameters
-        self.m = X.shape[1]
-        self.weights = sample_weight
-        # dZ[L] columns are scaled by w(i) · m / Σw so that dW = (1/m) dZ Aᵀ is the weighted gradient.
-        self._dz_scale = None if sample_weight is None else sample_weight * (self.m / np.sum(sample_weight))
-
-    def _cost(self, AL, caches):
-        return cost_of(self.loss, self.output, AL, self.Y, caches[-1].Z, self.weights)
-
-    def cost(self) -> float:
-        AL, caches = _model_forward(self.X, self.parameters, self.hidden, self.output)
-        return self._cost(AL, caches)
-
-    def step(self, compute_cost: bool = True):
-        AL, caches = _model_forward(self.X, self.parameters, self.hidden, self.output)
-        if compute_cost:
-            cost = self._cost(AL, caches)
-        elif not np.isfinite(caches[-1].Z).all():
-            cost = math.nan  # a cost is not asked for, but Z[L] already overflowed: report it
-        else:
-            cost = None
-        if cost is not None and not math.isfinite(cost):
-            # Divergence: no update, so previous_parameters stays θ(i−1), the last finite-cost θ.
-            return cost
-        grads = self.gradients(AL, caches)
-        self.previous_parameters = self.parameters
-        self.parameters, _ = self.optimizer.update(grads, GradientDescentState(0), self.parameters)
-        return cost
-
-    def gradients(self, AL, caches):
-        L = len(caches)
-        linear_cache, ZL = caches[-1]
-        dZ = output_dZ(self.loss, self.output, AL, self.Y, ZL)
-        if self._dz_scale is not None:
-            dZ = dZ * self._dz_scale
-        grads = {}
-        dA, grads[f"dW{L}"], grads[f"db{L}"] = _linear_backward(dZ, linear_cache, L > 1)
-        for l in range(L - 1, 0, -1):
-            dA, grads[f"dW{l}"], grads[f"db{l}"] = _layer_backward(dA, caches[l - 1], self.hidden, need_dA_prev=l > 1)
-        return grads
-
-
-def _make_engine(kind, parameters, X, Y, hidden, output, loss, learning_rate, sample_weight):
-    """The engine for ``kind``: 'fast' (buffered, same numbers), 'reference', or 'auto'."""
-    if kind not in ("auto", "fast", "reference"):
-        raise ValueError(
-            f"The 'engine' parameter of train must be one of {{'auto', 'fast', 'reference'}}. Got {kind!r} instead."
-        )
-    if kind != "reference":
-        from .fast import SUPPORTED_HIDDEN, FastEngine, supports
-
-        if supports(hidden, output, loss):
-            return FastEngine(parameters, X, Y, hidden, output, loss, learning_rate, sample_weight)
-        if kind == "fast":
-            raise ValueError(
-                f"The fast engine computes the hidden activations {set(SUPPORTED_HIDDEN)} in place; got "
-                f"{hidden.name!r}. Use engine='reference' (or 'auto') for it."
-            )
-    return ReferenceEngine(parameters, X, Y, hidden, output, loss, learning_rate, sample_weight)
-
-
 def _diverged(iteration, cost, learning_rate, parameters, history, step):
     err = TrainingDivergedError(iteration, cost, learning_rate)
     err.result = TrainingResult(parameters, history, GradientDescentState(step))
@@ -347,7 +270,7 @@ def train(
         history = resume_from.history.truncated(start)
     else:
         start, history = 0, History()
-    eng = _make_engine(engine, parameters, X, Y, hidden, output, loss, learning_rate, sample_weight)
+    eng = make_engine(engine, parameters, X, Y, hidden, output, loss, learning_rate, sample_weight)
     validating = X_val is not None
     callbacks = [(max(1, int(every)), fn) for every, fn in callbacks]
     last = num_iterations - 1
