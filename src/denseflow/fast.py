@@ -1,6 +1,6 @@
 """The fast training engine: the course's iteration on buffers allocated once.
 
-:class:`FastEngine` computes exactly what :class:`denseflow.training.ReferenceEngine` computes —
+:class:`FastEngine` computes exactly what :class:`denseflow.engines.ReferenceEngine` computes —
 forward propagation, the cost, backward propagation, the gradient-descent update — with the same
 NumPy operations in the same order, so the parameters come out bit-identical (the cost is summed
 in another order: it agrees to ~1e-15). What it leaves out is everything the step-by-step code
@@ -302,7 +302,7 @@ class _Engine:
 
 
 class FastEngine(_Engine):
-    """One training iteration on preallocated buffers, with :class:`ReferenceEngine`'s numbers.
+    """One training iteration on preallocated buffers, with the reference engine's numbers.
 
     Parameters
     ----------
@@ -336,7 +336,7 @@ class FastEngine(_Engine):
     def step(self, compute_cost: bool = True):
         """Forward with θ(i), J(θ(i)) if asked (else None), backward, θ(i+1) = θ(i) − α dθ.
 
-        As :class:`ReferenceEngine`: when the cost is not finite there is no update, so
+        As :class:`~denseflow.engines.ReferenceEngine`: when the cost is not finite there is no update, so
         ``previous_parameters`` is still θ(i−1), the last parameters with a finite cost.
         """
         c = self._cur
