@@ -27,27 +27,21 @@ Examples
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
-from ._validation import (
-    check_array_2d,
-    check_choice,
-    check_layer_dims,
-    check_positive,
-    check_positive_int,
-    check_seed,
-    check_X,
-    check_XY,
-)
-from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, get_activation, leaky_relu
-from .initializers import INITIALIZERS, initialize_parameters
-from .losses import LOSSES, cost_of, default_loss, get_loss
+# The hyperparameters (_modelconfig), the preparation of fit's inputs (_modelfit) and the target
+# encoding (_modeltargets) live in private modules.
+from ._modelconfig import _DTYPES, _OUTPUTS  # noqa: F401 - re-exported: importable from here as before
+from ._modelconfig import network_config, validate_hyperparameters
+from ._modelfit import _print_cost  # noqa: F401 - re-exported: importable from here as before
+from ._modelfit import PreparedFit, check_sample_weight, fit_callbacks, prepare_fit, start_parameters, transform_X
+from ._modeltargets import encode_targets
+from ._validation import check_layer_dims, check_positive_int, check_X, check_XY
+from .activations import get_activation, leaky_relu
+from .losses import cost_of, default_loss, get_loss
 from .propagation import _model_forward
 from .training import (
     Checkpoint,
-    History,
     TrainingDivergedError,
     accuracy_of,
     predict_labels,
@@ -55,9 +49,6 @@ from .training import (
 )
 
 __all__ = ["Network", "LogisticRegression", "ShallowNetwork", "DeepNetwork", "MODELS"]
-
-_OUTPUTS = ("auto", "sigmoid", "softmax", "identity")
-_DTYPES = ("float64", "float32")
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -161,24 +152,7 @@ class Network:
 
     def get_config(self) -> dict:
         """The hyperparameters as a JSON-able dict (what model files store)."""
-        cfg = {
-            "model": type(self).__name__,
-            "layer_dims": None if self.layer_dims is None else [int(n) for n in self.layer_dims],
-            "hidden_layers": [int(n) for n in self.hidden_layers],
-            "hidden_activation": self.hidden_activation,
-            "output_activation": self.output_activation,
-            "learning_rate": float(self.learning_rate),
-            "num_iterations": int(self.num_iterations),
-            "initialization": self.initialization,
-            "seed": None if self.seed is None else int(self.seed),
-            "course": bool(self.course),
-            "dtype": str(self.dtype),
-            "leaky_slope": float(self.leaky_slope),
-            "standardize": bool(self.standardize),
-            "loss": self.loss,
-            "cost_every": int(self.cost_every),
-        }
-        return cfg
+        return network_config(self)
 
     @classmethod
     def from_config(cls, config: dict) -> "Network":
@@ -193,38 +167,7 @@ class Network:
         return Network(**config) if cls is Network else cls(**config)
 
     def _validate_hyperparameters(self):
-        owner = type(self).__name__
-        check_choice(self.hidden_activation, HIDDEN_ACTIVATIONS, "hidden_activation", owner)
-        check_choice(self.output_activation, _OUTPUTS, "output_activation", owner)
-        check_positive(self.learning_rate, "learning_rate", owner)
-        check_positive_int(self.num_iterations, "num_iterations", owner)
-        check_choice(self.initialization, INITIALIZERS, "initialization", owner)
-        check_choice(str(np.dtype(self.dtype)) if self._dtype_ok() else self.dtype, _DTYPES, "dtype", owner)
-        check_positive(self.leaky_slope, "leaky_slope", owner, allow_zero=True)
-        check_positive_int(self.cost_every, "cost_every", owner)
-        if self.print_every is not None:
-            check_positive_int(self.print_every, "print_every", owner)
-        if self.loss is not None:
-            check_choice(self.loss, LOSSES, "loss", owner)
-        check_seed(self.seed, owner, allow_none=True)
-        if self.layer_dims is not None:
-            check_layer_dims(self.layer_dims, "layer_dims", owner)
-        if isinstance(self.hidden_layers, (str, bytes)) or not isinstance(self.hidden_layers, (tuple, list)):
-            raise TypeError(
-                f"The 'hidden_layers' parameter of {owner} must be a tuple of hidden-layer sizes, e.g. (20, 7, 5). "
-                f"Got {self.hidden_layers!r} instead."
-            )
-        for n in self.hidden_layers:
-            check_positive_int(n, "hidden_layers", owner)
-        if self.callback is not None and not callable(self.callback):
-            raise TypeError(f"The 'callback' parameter of {owner} must be callable. Got {self.callback!r} instead.")
-
-    def _dtype_ok(self):
-        try:
-            np.dtype(self.dtype)
-            return True
-        except TypeError:
-            return False
+        validate_hyperparameters(self)
 
     @property
     def _np_dtype(self):
@@ -237,81 +180,10 @@ class Network:
 
     # ------------------------------------------------------------------ data handling
 
-    def _encode_fit_targets(self, Y):
-        """Y → (the array the output layer is trained on, classes_, output_), changing nothing."""
-        Y = check_array_2d(Y, "Y")
-        out = self.output_activation
-        if out == "identity":
-            return Y, None, "identity"
-        if Y.shape[0] == 1:
-            values = np.unique(Y)
-            if out in ("auto", "sigmoid") and np.all(np.isin(values, (0, 1))):
-                return Y, np.array([0, 1]), "sigmoid"
-            if out == "sigmoid" or (out == "auto" and len(values) <= 2):
-                raise ValueError(
-                    f"Y must hold binary labels 0/1 for a sigmoid output; found {values[:5].tolist()}. "
-                    f"Map your two classes to 0 and 1, or use output_activation='softmax'."
-                )
-            if not np.all(values == np.round(values)) or np.any(values < 0):
-                raise ValueError(
-                    f"Integer class labels 0 … C−1 are needed for a softmax output; found "
-                    f"{values[:5].tolist()}. Encode the classes as integers first."
-                )
-            classes = np.arange(int(values.max()) + 1)
-            return self._one_hot(Y, len(classes)), classes, "softmax"
-        # several rows: one-hot (C, m)
-        if out == "sigmoid":
-            raise ValueError(
-                f"Y has {Y.shape[0]} rows; a sigmoid output needs binary labels of shape (1, m). "
-                f"Use output_activation='softmax' for one-hot labels."
-            )
-        get_loss("categorical_cross_entropy").check_labels(Y, "Y")
-        return Y, np.arange(Y.shape[0]), "softmax"
-
-    def _encode_targets(self, Y, output=None, classes=None):
-        """Y of new data → what the fitted output layer compares with (one-hot for softmax)."""
-        if output is None:  # the fitted model's
-            output, classes = self.output_, self.classes_
-        Y = check_array_2d(Y, "Y")
-        if output == "identity":
-            return Y
-        if output == "sigmoid":
-            get_loss("binary_cross_entropy").check_labels(Y, "Y")
-            if Y.shape[0] != 1:
-                raise ValueError(f"Y must have shape (1, m) for this binary model; got {Y.shape}.")
-            return Y
-        C = len(classes)
-        if Y.shape[0] == 1:
-            bad = (Y != np.round(Y)) | (Y < 0) | (Y >= C)
-            if np.any(bad):
-                raise ValueError(f"Y holds labels outside 0 … {C - 1}: {np.unique(Y[bad])[:5].tolist()}.")
-            return self._one_hot(Y, C)
-        if Y.shape[0] != C:
-            raise ValueError(f"Y has {Y.shape[0]} rows but the model has {C} classes (one-hot Y is (C, m)).")
-        get_loss("categorical_cross_entropy").check_labels(Y, "Y")
-        return Y
-
-    @staticmethod
-    def _one_hot(Y, C):
-        labels = Y.astype(np.int64).ravel()
-        out = np.zeros((C, labels.size))
-        out[labels, np.arange(labels.size)] = 1.0
-        return out
-
     def _prepare_X(self, X, name="X"):
         self._check_fitted()
         X = check_X(X, self.layer_dims_[0], name=name, owner=type(self).__name__)
-        return self._transform_X(X)
-
-    _UNSET = object()
-
-    def _transform_X(self, X, mean=_UNSET, std=_UNSET):
-        """Apply the standardization (the stored one by default) and the model's dtype to a checked X."""
-        if mean is Network._UNSET:
-            mean, std = self.input_mean_, self.input_std_
-        if mean is not None:
-            X = (X - mean) / std
-        return X.astype(self._np_dtype, copy=False)
+        return transform_X(X, self.input_mean_, self.input_std_, self._np_dtype)
 
     def _check_fitted(self):
         if not hasattr(self, "parameters_"):
@@ -319,23 +191,6 @@ class Network:
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with appropriate "
                 f"arguments before using this model."
             )
-
-    def _resolve_layer_dims(self, n_x, n_y):
-        owner = type(self).__name__
-        if self.layer_dims is not None:
-            dims = check_layer_dims(self.layer_dims, "layer_dims", owner)
-            if dims[0] != n_x:
-                raise ValueError(
-                    f"X has {n_x} features, but {owner} expects {dims[0]} (layer_dims[0] = n_x; X must "
-                    f"have shape (n_x, m): one column per example)."
-                )
-            if dims[-1] != n_y:
-                raise ValueError(
-                    f"The output layer of {owner} has {dims[-1]} units but Y needs {n_y} "
-                    f"(one row for binary labels, C rows for C classes). Set layer_dims[-1] = {n_y}."
-                )
-            return dims
-        return [n_x, *[int(n) for n in self.hidden_layers], n_y]
 
     # ------------------------------------------------------------------ training
 
@@ -364,33 +219,9 @@ class Network:
         """
         prepared = self._prepare_fit(X, Y, X_val, Y_val, class_names)
         dims, Xp, Yt, Xv, Yv = prepared.arrays
-        dtype = self._np_dtype
-        weights = None
-        if sample_weight is not None:
-            w = np.asarray(sample_weight, dtype=np.float64)
-            w = w.reshape(1, -1) if w.ndim == 1 else w
-            if w.shape != (1, Xp.shape[1]):
-                raise ValueError(
-                    f"sample_weight must have shape (1, m) = (1, {Xp.shape[1]}); got {np.shape(sample_weight)}."
-                )
-            if not np.all(np.isfinite(w)) or np.any(w < 0) or np.sum(w) <= 0:
-                raise ValueError("sample_weight must be finite, non-negative and not all zero.")
-            weights = w.astype(dtype)
-        if resume_from is not None:
-            params = None
-            resume_from = Checkpoint(
-                self._checked_parameters(resume_from.parameters, dims, "resume_from.parameters"),
-                resume_from.optimizer_state, resume_from.iteration, resume_from.history,
-            )
-        elif initial_parameters is not None:
-            params = self._checked_parameters(initial_parameters, dims, "initial_parameters")
-        else:
-            params = initialize_parameters(dims, self.initialization, self.seed, self.course, dtype)
-        callbacks = []
-        if self.print_every:
-            callbacks.append((self.print_every, self.callback or _print_cost))
-        elif self.callback is not None:
-            callbacks.append((1, self.callback))
+        weights = check_sample_weight(sample_weight, Xp.shape[1], self._np_dtype)
+        params, resume_from = start_parameters(self, dims, resume_from, initial_parameters)
+        callbacks = fit_callbacks(self.print_every, self.callback)
         try:
             result = train(
                 params, Xp, Yt,
@@ -412,57 +243,13 @@ class Network:
         self._set_fitted(prepared.attributes, result)
         return self.history_
 
-    class _Prepared(NamedTuple):
-        arrays: tuple  # (layer_dims, X, Y, X_val, Y_val) ready for training
-        attributes: dict  # the learned attributes that describe the data (set after training)
-
-    def _prepare_fit(self, X, Y, X_val=None, Y_val=None, class_names=None) -> "_Prepared":
+    def _prepare_fit(self, X, Y, X_val=None, Y_val=None, class_names=None) -> PreparedFit:
         """Checks, target encoding and standardization for :meth:`fit`, without changing ``self``.
 
-        Returns the arrays training runs on (in the model's dtype, standardized) and the learned
-        attributes that describe the data (``layer_dims_``, ``classes_``, ``output_``,
-        ``class_names_``, ``input_mean_``, ``input_std_``), which :meth:`_set_fitted` assigns once
-        training has run — so a failed fit leaves a fitted model as it was.
+        The arrays training runs on and the learned attributes that describe the data, which
+        :meth:`_set_fitted` assigns once training has run (see :func:`denseflow._modelfit.prepare_fit`).
         """
-        self._validate_hyperparameters()
-        owner = type(self).__name__
-        dtype = self._np_dtype
-        X = check_X(X, None if self.layer_dims is None else self.layer_dims[0], owner=owner)
-        X, Y = check_XY(X, Y, owner=owner)
-        Yt, classes, output = self._encode_fit_targets(Y)
-        dims = self._resolve_layer_dims(X.shape[0], Yt.shape[0])
-        if output == "softmax" and dims[-1] < 2:
-            raise ValueError("A softmax output needs at least 2 units.")
-        loss_name = self._loss_name(output)
-        needs = get_loss(loss_name).fused_activation
-        if needs is not None and needs != output:
-            raise ValueError(
-                f"The 'loss' parameter of {owner} is {loss_name!r}, which needs a {needs} output, but the "
-                f"output is {output!r}. Use loss='squared_error' or leave loss=None."
-            )
-        mean = std = None
-        if self.standardize:
-            from .datasets import standardization_stats
-
-            mean, std = standardization_stats(X)
-        attributes = {
-            "layer_dims_": dims,
-            "classes_": classes,
-            "output_": output,
-            "class_names_": None if class_names is None else [str(c) for c in class_names],
-            "input_mean_": mean,
-            "input_std_": std,
-        }
-        Xp = self._transform_X(X, mean, std)
-        Yt = Yt.astype(dtype, copy=False)
-        Xv = Yv = None
-        if X_val is not None or Y_val is not None:
-            if X_val is None or Y_val is None:
-                raise ValueError("Pass both X_val and Y_val, or neither.")
-            X_val, Y_val = check_XY(X_val, Y_val, X_name="X_val", Y_name="Y_val", n_x=dims[0], owner=owner)
-            Xv = self._transform_X(X_val, mean, std)
-            Yv = self._encode_targets(Y_val, output, classes).astype(dtype, copy=False)
-        return self._Prepared((dims, Xp, Yt, Xv, Yv), attributes)
+        return prepare_fit(self, X, Y, X_val, Y_val, class_names)
 
     def _set_fitted(self, attributes: dict, result):
         """Assign the learned attributes after training (``result``: a TrainingResult)."""
@@ -471,22 +258,6 @@ class Network:
         self.parameters_ = result.parameters
         self.history_ = result.history
         self.optimizer_state_ = result.optimizer_state
-
-    def _checked_parameters(self, parameters, dims, name):
-        """Copies of user-given parameters in the model's dtype, checked against ``dims``."""
-        from ._validation import check_parameters
-
-        L = check_parameters(parameters, n_x=dims[0], name=name)
-        if L != len(dims) - 1:
-            raise ValueError(f"{name} has {L} layers but the network has {len(dims) - 1} (layer_dims={dims}).")
-        for l in range(1, L + 1):
-            W = np.shape(parameters[f"W{l}"])
-            if W != (dims[l], dims[l - 1]):
-                raise ValueError(
-                    f"{name}: W{l} has shape {W} but layer {l} needs (n[{l}], n[{l - 1}]) = ({dims[l]}, {dims[l - 1]})."
-                )
-        return {k: np.array(parameters[k], dtype=self._np_dtype, copy=True) for k in
-                (f"{p}{l}" for l in range(1, L + 1) for p in "Wb")}
 
     def _loss_name(self, output=None):
         if self.loss is not None:
@@ -516,7 +287,7 @@ class Network:
         X, Y = check_XY(X, Y, n_x=self.layer_dims_[0], owner=type(self).__name__)
         if self.output_ == "identity":
             raise ValueError("accuracy is for classifiers; this model has an identity output. Use cost().")
-        Yt = self._encode_targets(Y)
+        Yt = encode_targets(Y, self.output_, self.classes_)
         AL, _ = self._forward(X)
         return accuracy_of(AL, Yt, get_activation(self.output_))
 
@@ -524,7 +295,7 @@ class Network:
         """J of the fitted parameters on (X, Y)."""
         self._check_fitted()
         X, Y = check_XY(X, Y, n_x=self.layer_dims_[0], owner=type(self).__name__)
-        Yt = self._encode_targets(Y)
+        Yt = encode_targets(Y, self.output_, self.classes_)
         AL, caches = self._forward(X)
         return cost_of(get_loss(self._loss_name()), self.output_, AL, Yt, caches[-1].Z)
 
@@ -533,11 +304,6 @@ class Network:
         cfg.pop("model")
         args = ", ".join(f"{k}={v!r}" for k, v in cfg.items() if v not in (None, [], ()))
         return f"{type(self).__name__}({args})"
-
-
-def _print_cost(event):
-    if event.cost is not None:
-        print(f"Cost after iteration {event.iteration}: {event.cost}")
 
 
 class LogisticRegression(Network):
