@@ -38,7 +38,7 @@ __all__ = [
 
 
 def _check_path(path, param: str, owner: str) -> Path:
-    """A str or os.PathLike as a Path (also used by :mod:`denseflow.datasets` for the cat files)."""
+    """A str or os.PathLike as a Path (also used by :mod:`denseflow._catdata` for the cat files)."""
     if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"The {param!r} parameter of {owner} must be a path (str or pathlib.Path). Got {path!r} instead.")
     return Path(path)

@@ -12,7 +12,9 @@ gradient dθ from :func:`denseflow.propagation.model_backward` by the relative e
 computed per parameter array, so a wrong layer is named rather than hidden in one number.
 With ε = 1e−7 in float64 the notes' rule of thumb reads: ≲ 1e−7 is right, ≳ 1e−3 is a bug.
 
-Everything runs on float64 copies; the caller's parameters are never modified.
+Everything runs on float64 copies; the caller's parameters are never modified. Input checks and
+the numerics of one array live in ``denseflow._gradcheckdiff``, the printed table in
+``denseflow._gradcheckreport``.
 
 Examples
 --------
@@ -41,32 +43,37 @@ z[l] lies within about ε of 0, J(θ ± ε) straddles the kink; ``kink_distance`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
+from ._gradcheckdiff import (
+    _KINKED,  # noqa: F401 - re-exported: importable from here as before
+    _OWNER,
+    _check_grads,
+    _float64_inputs,
+    _kink_distance,
+    _param_names,
+    _random_problem,
+    _rounding_floor,
+    _two_sided_difference,
+    _worst_index,
+)
+from ._gradcheckreport import _format_report
 from ._validation import (
     check_choice,
     check_layer_dims,
-    check_parameters,
     check_positive,
     check_positive_int,
     check_seed,
-    check_X,
-    check_XY,
 )
 from .activations import get_activation
-from .initializers import INITIALIZERS, initialize_parameters
+from .initializers import INITIALIZERS
 from .losses import default_loss, get_loss
 from .propagation import _model_forward, model_backward, model_forward
 
 __all__ = ["ParameterCheck", "GradCheckReport", "gradient_check", "random_check", "relative_error"]
-
-#: Activations with a kink (a point where g' jumps), at z = 0.
-_KINKED = ("relu", "leaky_relu")
-_OWNER = "gradient_check"
 
 
 class ParameterCheck(NamedTuple):
@@ -187,83 +194,10 @@ class GradCheckReport:
 
     def format(self) -> str:
         """A table for the terminal (``denseflow gradcheck`` prints it)."""
-        lines = [
-            f"Gradient check: two-sided differences, epsilon = {self.epsilon:g}, float64",
-            f"hidden {self.hidden_activation}, output {self.output_activation}, loss {self.loss}, "
-            f"cost J = {self.cost:.6g}",
-            "",
-            f"{'param':<6} {'shape':<10} {'rel. error':>10} {'rounding':>9}  {'worst entry':<12} "
-            f"{'analytic':>16} {'numeric':>16}",
-        ]
-        for e in self.entries:
-            lines.append(
-                f"{e.name:<6} {str(e.shape):<10} {e.relative_error:>10.2e} {e.rounding_error:>9.0e}  "
-                f"{str(e.worst_index):<12} "
-                f"{e.analytic:>16.9e} {e.numeric:>16.9e}  {'ok' if e.passed else 'FAILED'}"
-            )
-        lines.append("")
-        lines.append(f"course's single-vector difference: {self.difference:.2e}")
-        if self.passed:
-            lines.append(f"max relative error {self.max_error:.2e} < {self.threshold:g}: PASSED")
-            return "\n".join(lines)
-        layers = ", ".join(str(l) for l in self.failed_layers)
-        lines.append(
-            f"max relative error {self.max_error:.2e} >= {self.threshold:g}: FAILED for "
-            f"{', '.join(self.failed)} (layer {layers})."
-        )
-        failing = [e for e in self.entries if not e.passed]
-        if all(np.isfinite(e.relative_error) and e.relative_error <= 3 * e.rounding_error for e in failing):
-            lines.append(
-                "These errors are at the level of rounding noise in J (the 'rounding' column): the "
-                "gradients are probably right but small. Rerun with epsilon=1e-5."
-            )
-        else:
-            lines.append(
-                "Check that layer's backward step: dZ[l] = dA[l] * g'(Z[l]), dW[l] = (1/m) dZ[l] A[l-1]^T, "
-                "db[l] = (1/m) sum of dZ[l] over the examples."
-            )
-        if self.kink_distance is not None and self.kink_distance < 1e3 * self.epsilon:
-            lines.append(
-                f"Some z of a ReLU-type layer is {self.kink_distance:.1e} from the kink at 0, where the "
-                f"two-sided difference is unreliable; try other data or a smaller epsilon."
-            )
-        return "\n".join(lines)
+        return _format_report(self)
 
     def __str__(self) -> str:
         return self.format()
-
-
-def _param_names(L: int) -> list:
-    return [f"{p}{l}" for l in range(1, L + 1) for p in ("W", "b")]
-
-
-def _check_grads(grads, params: dict, L: int) -> dict:
-    if not isinstance(grads, Mapping):
-        raise TypeError(
-            f"The 'grads' parameter of gradient_check must be a dict with keys 'dW1', 'db1', ... as "
-            f"returned by model_backward. Got {type(grads).__name__} instead."
-        )
-    out = {}
-    for name in _param_names(L):
-        key = f"d{name}"
-        if key not in grads:
-            raise ValueError(f"grads is missing {key!r}; pass the dict returned by model_backward.")
-        g = np.array(grads[key], dtype=np.float64)
-        if g.shape != params[name].shape:
-            raise ValueError(
-                f"{key} has shape {g.shape} but {name} has shape {params[name].shape}; a gradient "
-                f"must have the shape of its parameter."
-            )
-        out[key] = g
-    return out
-
-
-def _kink_distance(caches, hidden, output) -> float | None:
-    L = len(caches)
-    Zs = [c.Z for l, c in enumerate(caches, start=1) if (output if l == L else hidden).name in _KINKED]
-    if not Zs:
-        return None
-    return float(min(np.min(np.abs(Z)) for Z in Zs))
 
 
 def gradient_check(
@@ -330,16 +264,7 @@ def gradient_check(
     >>> report.passed, report["W1"].shape
     (True, (1, 2))
     """
-    X = check_X(X, owner=_OWNER)
-    L = check_parameters(parameters, n_x=X.shape[0])
-    X, Y = check_XY(X, Y, dtype=np.float64, owner=_OWNER)
-    params = {name: np.array(parameters[name], dtype=np.float64) for name in _param_names(L)}
-    n_L = params[f"W{L}"].shape[0]
-    if Y.shape[0] != n_L:
-        raise ValueError(
-            f"Y has {Y.shape[0]} rows, but the output layer has n[{L}] = {n_L} units (Y must have "
-            f"shape (n[L], m); for softmax, one-hot columns built with np.eye(C)[labels].T)."
-        )
+    params, X, Y, L = _float64_inputs(parameters, X, Y)
     hidden = get_activation(hidden_activation, "hidden_activation", _OWNER, hidden=True)
     output = get_activation(output_activation, "output_activation", _OWNER)
     if loss is None:
@@ -371,37 +296,21 @@ def gradient_check(
     grads = _check_grads(grads, params, L)
     kink = _kink_distance(caches, hidden, output)
 
-    unit_roundoff = np.finfo(np.float64).eps
     entries, all_grads, all_approx = [], [], []
     for name in _param_names(L):
-        theta = params[name]  # perturbed in place, one entry at a time, then restored
-        approx = np.empty_like(theta)
-        for idx in np.ndindex(theta.shape):
-            original = theta[idx]
-            theta[idx] = original + epsilon
-            J_plus, step_plus = J(params), theta[idx]
-            theta[idx] = original - epsilon
-            J_minus, step_minus = J(params), theta[idx]
-            theta[idx] = original
-            approx[idx] = (J_plus - J_minus) / (step_plus - step_minus)
+        approx = _two_sided_difference(J, params, name, epsilon)
         grad = grads[f"d{name}"]
         error = relative_error(grad, approx)
-        diff = np.abs(grad - approx)
-        worst = np.unravel_index(int(np.argmax(np.nan_to_num(diff, nan=np.inf))), theta.shape)
-        norms = np.linalg.norm(grad) + np.linalg.norm(approx)
-        # Rounding floor: each J carries ~unit_roundoff·|J|, divided by the step 2ε.
-        rounding = 0.0
-        if norms > 0:
-            rounding = float(np.sqrt(theta.size) * unit_roundoff * abs(cost) / epsilon / norms)
+        worst = _worst_index(grad, approx)
         entries.append(
             ParameterCheck(
                 name,
-                theta.shape,
+                approx.shape,
                 error,
-                tuple(int(i) for i in worst),
+                worst,
                 float(grad[worst]),
                 float(approx[worst]),
-                rounding,
+                _rounding_floor(grad, approx, cost, epsilon),
                 bool(error < threshold),
             )
         )
@@ -484,23 +393,7 @@ def random_check(
     loss = get_loss(loss, "loss", owner)
     epsilon = check_positive(epsilon, "epsilon", owner)
 
-    rng = np.random.default_rng(seed)
-    params = initialize_parameters(dims, method=initialization, seed=rng)
-    for l in range(1, len(dims)):
-        params[f"b{l}"] = 0.1 * rng.standard_normal((dims[l], 1))
-    C = dims[-1]
-    if loss.name == "categorical_cross_entropy":
-        Y = np.eye(C)[rng.integers(0, C, m)].T
-    elif loss.name == "binary_cross_entropy":
-        Y = rng.integers(0, 2, (C, m)).astype(np.float64)
-    else:
-        Y = rng.standard_normal((C, m))
-
-    X = rng.standard_normal((dims[0], m))
-    for _ in range(20):
-        _, caches = _model_forward(X, params, hidden, output)
-        kink = _kink_distance(caches, hidden, output)
-        if kink is None or kink >= 1e3 * epsilon:
-            break
-        X = rng.standard_normal((dims[0], m))
+    params, X, Y = _random_problem(
+        dims, hidden, output, loss, m=m, initialization=initialization, epsilon=epsilon, seed=seed
+    )
     return gradient_check(params, X, Y, hidden, output, loss, epsilon=epsilon, threshold=threshold)
