@@ -44,11 +44,19 @@ Design notes
 from __future__ import annotations
 
 import math
-import numbers
-from collections import deque
-from typing import Callable, NamedTuple
+from typing import Callable
 
 from scipy.special import expit
+
+# Value's input checks and its topological order live in _graphnode; explain, the function spellings and
+# the notes' example graphs, built on Value, in the modules below (they import Value from here when called).
+from ._graphexamples import CourseExample, LogisticExample, course_example, logistic_example
+from ._graphexplain import _fmt, _fmt_operand, _local_derivatives  # noqa: F401 - re-exported as before
+from ._graphexplain import Explanation, explain
+from ._graphfunctions import _unary  # noqa: F401 - re-exported: importable from here as before
+from ._graphfunctions import exp, log, relu, sigmoid, tanh
+from ._graphnode import _check_base, _check_divisor, _check_leaf, _check_log, _check_power, _describe, _is_real
+from ._graphnode import _power_slope, _topological_order
 
 __all__ = [
     "Value",
@@ -64,16 +72,6 @@ __all__ = [
     "LogisticExample",
     "logistic_example",
 ]
-
-
-def _is_real(x) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
-def _describe(x) -> str:
-    if isinstance(x, Value):
-        return repr(x)
-    return f"{x!r} ({type(x).__name__})"[:120]
 
 
 def _as_value(x, where: str) -> "Value":
@@ -147,17 +145,7 @@ class Value:
     __slots__ = ("data", "grad", "label", "_parents", "_op", "_backward")
 
     def __init__(self, data, label: str = ""):
-        if not _is_real(data):
-            raise TypeError(
-                f"The 'data' parameter of Value must be a real number (int or float). "
-                f"Got {_describe(data)} instead. Use Value(float(x))."
-            )
-        data = float(data)
-        if not math.isfinite(data):
-            raise ValueError(f"The 'data' parameter of Value must be finite. Got {data!r} instead.")
-        if not isinstance(label, str):
-            raise TypeError(f"The 'label' parameter of Value must be a str. Got {_describe(label)} instead.")
-        self.data = data
+        self.data = _check_leaf(data, label)
         self.grad = 0.0
         self.label = label
         self._parents: tuple = ()
@@ -239,11 +227,7 @@ class Value:
 
     def __truediv__(self, other) -> "Value":
         other = _as_value(other, "'/'")
-        if other.data == 0.0:
-            raise ZeroDivisionError(
-                f"Division by zero in a / b: the denominator {_describe(other)} is 0. "
-                f"Add a small constant to it, or rewrite the expression."
-            )
+        _check_divisor(other)
         out = Value._node(self.data / other.data, (self, other), "/")
 
         def _backward():  # d(a/b)/da = 1/b, d(a/b)/db = -a/b²
@@ -273,35 +257,18 @@ class Value:
             )
         p = float(p)
         a = self.data
-        if a < 0 and not p.is_integer():
-            raise ValueError(
-                f"a ** p with a negative base a = {a:g} needs an integer exponent p; got p = {p:g} "
-                f"(the result would be complex)."
-            )
-        if a == 0 and p < 0:
-            raise ZeroDivisionError(f"a ** p with a = 0 and a negative exponent p = {p:g} divides by zero.")
+        _check_power(a, p)
         out = Value._node(a**p, (self,), f"**{p:g}")
 
         def _backward():  # d(aᵖ)/da = p · aᵖ⁻¹ (at a = 0 with p < 1: infinite slope)
-            if p == 0:
-                local = 0.0
-            elif a == 0 and p < 1:
-                local = math.inf
-            else:
-                local = p * a ** (p - 1)
-            self.grad += local * out.grad
+            self.grad += _power_slope(a, p) * out.grad
 
         out._backward = _backward
         return out
 
     def __rpow__(self, base) -> "Value":
         # base ** self with a number base c > 0: d(cᵃ)/da = cᵃ · ln c.
-        if not _is_real(base) or not math.isfinite(base) or base <= 0:
-            raise ValueError(
-                f"The base of c ** a (a a Value) must be a positive finite number. Got {_describe(base)} "
-                f"instead. For another base write exp(a * log(c)) with c a positive Value."
-            )
-        c = float(base)
+        c = _check_base(base)
         const = Value(c)
         try:
             data = c**self.data
@@ -347,11 +314,7 @@ class Value:
 
     def log(self) -> "Value":
         """The natural logarithm log a (a > 0), with d(log a)/da = 1/a."""
-        if self.data <= 0:
-            raise ValueError(
-                f"log(a) needs a > 0; got {_describe(self)}. In the cross-entropy loss, a = σ(z) "
-                f"lies in (0, 1): compute a with sigmoid(z) rather than by hand."
-            )
+        _check_log(self)
         out = Value._node(math.log(self.data), (self,), "log")
 
         def _backward():
@@ -406,22 +369,7 @@ class Value:
         >>> [n.label or "const" for n in b.topological_order()]
         ['a', 'const', 'b']
         """
-        order: list = []
-        visited: set = set()
-        stack = [(self, False)]
-        while stack:
-            node, parents_done = stack.pop()
-            if parents_done:
-                order.append(node)  # all of its parents are already in `order`
-                continue
-            if node in visited:
-                continue
-            visited.add(node)
-            stack.append((node, True))
-            for parent in reversed(node._parents):
-                if parent not in visited:
-                    stack.append((parent, False))
-        return order
+        return _topological_order(self)
 
     def backward(self) -> None:
         """Fill ``grad`` = d(self)/d(node) for every node of the graph that leads to ``self``.
@@ -446,339 +394,3 @@ class Value:
         self.grad = 1.0
         for node in reversed(order):
             node._backward()
-
-
-# ------------------------------------------------------------------------- function spellings
-
-
-def _unary(name: str):
-    method = getattr(Value, name)
-
-    def function(x) -> Value:
-        return method(_as_value(x, f"{name}()"))
-
-    function.__name__ = name
-    function.__qualname__ = name
-    return function
-
-
-exp = _unary("exp")
-exp.__doc__ = """eˣ as a graph node; ``x`` may be a Value or a number.
-
->>> exp(Value(0.0)).data
-1.0
-"""
-log = _unary("log")
-log.__doc__ = """Natural log of a positive Value or number, as a graph node.
-
->>> log(Value(1.0)).data
-0.0
-"""
-tanh = _unary("tanh")
-tanh.__doc__ = """tanh x as a graph node.
-
->>> tanh(Value(0.0)).data
-0.0
-"""
-sigmoid = _unary("sigmoid")
-sigmoid.__doc__ = """σ(x) = 1 / (1 + e⁻ˣ) as a graph node.
-
->>> sigmoid(Value(0.0)).data
-0.5
-"""
-relu = _unary("relu")
-relu.__doc__ = """max(0, x) as a graph node.
-
->>> relu(Value(-3.0)).data
-0.0
-"""
-
-
-# ------------------------------------------------------------------------------ explanations
-
-
-def _fmt(x: float) -> str:
-    return f"{x + 0.0:.6g}"  # + 0.0 turns -0.0 into 0.0
-
-
-def _fmt_operand(x: float) -> str:
-    s = _fmt(x)
-    return f"({s})" if x < 0 else s
-
-
-class Explanation(NamedTuple):
-    """The steps of a graph, as printable lines.
-
-    Attributes
-    ----------
-    forward : tuple of str
-        One line per computed node, left to right: ``"u = b * c = 3 * 2 = 6"``.
-    backward : tuple of str
-        One line per named node, right to left, with the chain rule used:
-        ``"dJ/du = dJ/dv · dv/du = 3 · 1 = 3"``.
-    output : str
-        The name of the final node (``"J"``).
-    """
-
-    forward: tuple
-    backward: tuple
-    output: str = "J"
-
-    def lines(self) -> list:
-        """All steps, forward then backward."""
-        return list(self.forward) + list(self.backward)
-
-    def __str__(self) -> str:
-        out = ["Forward pass (left to right): compute each node's value"]
-        out += [f"  {line}" for line in self.forward]
-        J = self.output
-        out.append(
-            f"Backward pass (right to left): chain rule, d{J}/dx = Σ over the users y of x: d{J}/dy · dy/dx"
-        )
-        out += [f"  {line}" for line in self.backward]
-        return "\n".join(out)
-
-
-def _local_derivatives(node: Value) -> dict:
-    """d(node)/d(parent) for each distinct parent, read off the node's own backward step.
-
-    The step is run once with d(node) = 1 and the parents' gradients set to 0, then every
-    gradient is restored; the engine's own derivative code is what gets explained.
-    """
-    parents = list(dict.fromkeys(node._parents))
-    saved = [(n, n.grad) for n in [node, *parents]]
-    try:
-        for p in parents:
-            p.grad = 0.0
-        node.grad = 1.0
-        node._backward()
-        return {p: p.grad for p in parents}
-    finally:
-        for n, g in saved:
-            n.grad = g
-
-
-def explain(output: Value) -> Explanation:
-    """Run ``output.backward()`` and describe every step, with values and the chain rule.
-
-    Nodes without a label get the names ``t1``, ``t2``, … in computation order (an unlabeled
-    final node is called ``J``); unlabeled leaves are constants and are shown as numbers (no
-    derivative line). The derivative lines use the notes' notation:
-    ``dJ/du = dJ/dv · dv/du = 3 · 1 = 3``; in code that number is ``u.grad``, the notes' ``du``.
-    Backward lines run right to left, breadth first from J.
-
-    Parameters
-    ----------
-    output : Value
-        The final node J.
-
-    Returns
-    -------
-    Explanation
-        ``forward`` and ``backward`` tuples of strings; ``str()`` prints both under headings.
-
-    Examples
-    --------
-    >>> ex = course_example()
-    >>> for line in explain(ex.J).lines():
-    ...     print(line)
-    u = b * c = 3 * 2 = 6
-    v = a + u = 5 + 6 = 11
-    J = 3 * v = 3 * 11 = 33
-    dJ/dJ = 1
-    dJ/dv = 3
-    dJ/da = dJ/dv · dv/da = 3 · 1 = 3
-    dJ/du = dJ/dv · dv/du = 3 · 1 = 3
-    dJ/db = dJ/du · du/db = 3 · 2 = 6
-    dJ/dc = dJ/du · du/dc = 3 · 3 = 9
-    """
-    if not isinstance(output, Value):
-        raise TypeError(
-            f"The 'output' parameter of explain must be a Value. Got {_describe(output)} instead."
-        )
-    order = output.topological_order()
-    names: dict = {}
-    counter = 0
-    for node in order:
-        if node.label:
-            names[node] = node.label
-        elif node is output:
-            names[node] = "J"
-        elif node._parents:
-            counter += 1
-            names[node] = f"t{counter}"
-
-    def show(node: Value) -> str:
-        return names.get(node, _fmt_operand(node.data))
-
-    local = {node: _local_derivatives(node) for node in order if node._parents}
-    children: dict = {node: [] for node in order}
-    for node in order:
-        for p in dict.fromkeys(node._parents):
-            children[p].append(node)
-
-    forward = []
-    for node in order:
-        if not node._parents:
-            continue
-        ops = node._parents
-        if node._op in ("+", "-", "*", "/"):
-            expr = f"{show(ops[0])} {node._op} {show(ops[1])}"
-            nums = f"{_fmt_operand(ops[0].data)} {node._op} {_fmt_operand(ops[1].data)}"
-        elif node._op == "neg":
-            expr, nums = f"-{show(ops[0])}", f"-{_fmt_operand(ops[0].data)}"
-        elif node._op == "**":  # c ** a
-            expr = f"{show(ops[0])} ** {show(ops[1])}"
-            nums = f"{_fmt_operand(ops[0].data)} ** {_fmt_operand(ops[1].data)}"
-        elif node._op.startswith("**"):  # a ** p
-            expr = f"{show(ops[0])} {node._op}"
-            nums = f"{_fmt_operand(ops[0].data)} {node._op}"
-        else:
-            expr, nums = f"{node._op}({show(ops[0])})", f"{node._op}({_fmt(ops[0].data)})"
-        forward.append(f"{names[node]} = {expr} = {nums} = {_fmt(node.data)}")
-
-    # Right to left, breadth first: a node is explained once every node that uses it has been
-    # (Kahn's algorithm from J), so the order reads like the notes: dv, da, du, db, dc.
-    pending = {node: len(children[node]) for node in order}
-    queue = deque([output])
-    right_to_left = []
-    while queue:
-        node = queue.popleft()
-        right_to_left.append(node)
-        for p in dict.fromkeys(node._parents):
-            pending[p] -= 1
-            if pending[p] == 0:
-                queue.append(p)
-
-    output.backward()
-    J = names[output]
-    backward = [f"d{J}/d{J} = 1"]
-    for node in right_to_left:
-        if node is output or node not in names:
-            continue
-        x = names[node]
-        users = children[node]
-        if users == [output]:
-            backward.append(f"d{J}/d{x} = {_fmt(node.grad)}")
-            continue
-        symbols, numbers_ = [], []
-        for y in users:
-            d = local[y][node]
-            if y is output:
-                symbols.append(f"∂{J}/∂{x}")
-                numbers_.append(_fmt_operand(d))
-            else:
-                symbols.append(f"d{J}/d{names[y]} · d{names[y]}/d{x}")
-                numbers_.append(f"{_fmt_operand(y.grad)} · {_fmt_operand(d)}")
-        backward.append(f"d{J}/d{x} = {' + '.join(symbols)} = {' + '.join(numbers_)} = {_fmt(node.grad)}")
-    return Explanation(tuple(forward), tuple(backward), J)
-
-
-# ------------------------------------------------------------------------------ the notes' graphs
-
-
-class CourseExample(NamedTuple):
-    """The notes' graph J = 3(a + bc): inputs a, b, c; u = bc, v = a + u, J = 3v."""
-
-    a: Value
-    b: Value
-    c: Value
-    u: Value
-    v: Value
-    J: Value
-
-    def explain(self) -> Explanation:
-        """The forward and backward steps (see :func:`explain`)."""
-        return explain(self.J)
-
-
-def course_example(a=5, b=3, c=2) -> CourseExample:
-    """Build the notes' computation graph J = 3(a + bc) and run ``backward()``.
-
-    u = bc,  v = a + u,  J = 3v;   dJ/dv = 3,  dJ/du = dJ/dv · dv/du = 3,  dJ/da = 3,
-    dJ/db = dJ/du · du/db = 3c,  dJ/dc = dJ/du · du/dc = 3b.
-
-    Parameters
-    ----------
-    a, b, c : float, default 5, 3, 2
-        The inputs (the notes' values by default).
-
-    Returns
-    -------
-    CourseExample
-        The six nodes, with ``grad`` filled; ``.explain()`` describes the steps.
-
-    Examples
-    --------
-    >>> ex = course_example()
-    >>> ex.u.data, ex.v.data, ex.J.data
-    (6.0, 11.0, 33.0)
-    >>> ex.a.grad, ex.b.grad, ex.c.grad
-    (3.0, 6.0, 9.0)
-    """
-    a, b, c = Value(a, "a"), Value(b, "b"), Value(c, "c")
-    u = b * c
-    u.label = "u"
-    v = a + u
-    v.label = "v"
-    J = 3 * v
-    J.label = "J"
-    J.backward()
-    return CourseExample(a, b, c, u, v, J)
-
-
-class LogisticExample(NamedTuple):
-    """The notes' one-example logistic regression graph (inputs, z, a = ŷ, loss L)."""
-
-    x1: Value
-    x2: Value
-    w1: Value
-    w2: Value
-    b: Value
-    z: Value
-    a: Value
-    L: Value
-
-    def explain(self) -> Explanation:
-        """The forward and backward steps (see :func:`explain`)."""
-        return explain(self.L)
-
-
-def logistic_example(x1=1.0, x2=2.0, w1=0.5, w2=-0.25, b=0.5, y=1) -> LogisticExample:
-    """One example of logistic regression as a graph, with ``backward()`` run.
-
-    z = w1 x1 + w2 x2 + b,  a = σ(z),  L(a, y) = −(y log a + (1 − y) log(1 − a)).
-
-    The engine reproduces the notes' results: dz = a − y, dw1 = x1 dz, dw2 = x2 dz, db = dz.
-
-    Parameters
-    ----------
-    x1, x2 : float
-        The example's features.
-    w1, w2, b : float
-        The parameters.
-    y : {0, 1}
-        The label (a constant of the graph).
-
-    Examples
-    --------
-    >>> ex = logistic_example(x1=1.0, x2=2.0, w1=0.5, w2=-0.25, b=0.5, y=1)
-    >>> ex.z.data, round(ex.a.data, 6)
-    (0.5, 0.622459)
-    >>> round(ex.z.grad, 6), round(ex.a.data - 1, 6)          # dz = a − y
-    (-0.377541, -0.377541)
-    >>> round(ex.w2.grad, 6), round(ex.b.grad, 6)             # dw2 = x2 · dz, db = dz
-    (-0.755081, -0.377541)
-    """
-    if not _is_real(y) or y not in (0, 1):
-        raise ValueError(f"The 'y' parameter of logistic_example must be 0 or 1. Got {_describe(y)} instead.")
-    x1, x2 = Value(x1, "x1"), Value(x2, "x2")
-    w1, w2, b = Value(w1, "w1"), Value(w2, "w2"), Value(b, "b")
-    z = w1 * x1 + w2 * x2 + b
-    z.label = "z"
-    a = z.sigmoid()
-    a.label = "a"
-    L = -(y * a.log() + (1 - y) * (1 - a).log())
-    L.label = "L"
-    L.backward()
-    return LogisticExample(x1, x2, w1, w2, b, z, a, L)
