@@ -15,6 +15,7 @@ CORE_MODULES = [
     "denseflow.optimizers",
     "denseflow.training",
     "denseflow.engines",
+    "denseflow.caches",
     "denseflow._modelconfig",
     "denseflow._modelfit",
     "denseflow._modeltargets",

@@ -11,9 +11,10 @@ As in the course, ``dA`` and ``dZ`` are derivatives of the per-example loss (the
 J appears in ``dW`` and ``db``), so ``dW`` and ``db`` are exactly ∂J/∂W[l] and ∂J/∂b[l], while
 ``dA[l]`` and ``dZ[l]`` equal m · ∂J/∂A[l] and m · ∂J/∂Z[l]. Each has the shape of its variable.
 
-Caches are named, immutable records: :class:`LinearCache` ``(A_prev, W, b)`` and
-:class:`LayerCache` ``(linear_cache, Z)``. Plain tuples in the same order, as the course passes
-them, are accepted too.
+Caches are named, immutable records (:mod:`denseflow.caches`): :class:`LinearCache`
+``(A_prev, W, b)`` and :class:`LayerCache` ``(linear_cache, Z)``. Plain tuples in the same order,
+as the course passes them, are accepted too. ``update_parameters`` lives with the optimizers
+(:mod:`denseflow.optimizers`) and is importable from here, as the course uses it.
 
 Examples
 --------
@@ -32,45 +33,20 @@ Examples
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
-from ._validation import (check_array_2d, check_bias, check_parameters, check_positive, check_X, check_XY,
-                          layer_count)
+from ._validation import check_array_2d, check_bias, check_parameters, check_X, check_XY, layer_count
 from .activations import Activation, get_activation
+from .caches import LayerCache, LinearCache, as_layer_cache, as_linear_cache
 from .initializers import initialize_parameters
 from .losses import default_loss, get_loss, output_dZ
+from .optimizers import update_parameters
 
 __all__ = [
-    "LinearCache",
-    "LayerCache",
-    "linear_forward",
-    "linear_activation_forward",
-    "model_forward",
-    "compute_cost",
-    "linear_backward",
-    "linear_activation_backward",
-    "model_backward",
-    "update_parameters",
-    "initialize_parameters",
-    "num_layers",
+    "LinearCache", "LayerCache", "linear_forward", "linear_activation_forward", "model_forward", "compute_cost",
+    "linear_backward", "linear_activation_backward", "model_backward", "update_parameters",
+    "initialize_parameters", "num_layers",
 ]
-
-
-class LinearCache(NamedTuple):
-    """What the linear step keeps for back-propagation: A[l−1] (n[l−1], m), W[l], b[l]."""
-
-    A_prev: np.ndarray
-    W: np.ndarray
-    b: np.ndarray
-
-
-class LayerCache(NamedTuple):
-    """What a layer keeps: its :class:`LinearCache` and Z[l] (n[l], m)."""
-
-    linear_cache: LinearCache
-    Z: np.ndarray
 
 
 def num_layers(parameters) -> int:
@@ -249,28 +225,6 @@ def compute_cost(AL, Y, loss="binary_cross_entropy", ZL=None):
 # --------------------------------------------------------------------------------------- backward
 
 
-def _as_linear_cache(cache) -> LinearCache:
-    if isinstance(cache, LinearCache):
-        return cache
-    if not isinstance(cache, tuple) or len(cache) != 3:
-        raise TypeError(
-            "cache must be a LinearCache or a tuple (A_prev, W, b) as returned by linear_forward; "
-            f"got {type(cache).__name__}."
-        )
-    return LinearCache(*cache)
-
-
-def _as_layer_cache(cache) -> LayerCache:
-    if isinstance(cache, LayerCache):
-        return cache
-    if not isinstance(cache, tuple) or len(cache) != 2:
-        raise TypeError(
-            "cache must be a LayerCache or a tuple (linear_cache, Z) as returned by "
-            f"linear_activation_forward; got {type(cache).__name__}."
-        )
-    return LayerCache(_as_linear_cache(cache[0]), cache[1])
-
-
 def _linear_backward(dZ, cache: LinearCache, need_dA_prev=True):
     A_prev, W, _ = cache
     m = A_prev.shape[1]
@@ -305,7 +259,7 @@ def linear_backward(dZ, cache):
     >>> dW, db
     (array([[2., 2., 2.]]), array([[2.]]))
     """
-    cache = _as_linear_cache(cache)
+    cache = as_linear_cache(cache)
     A_prev, W, b = _check_linear(*cache)
     dZ = check_array_2d(dZ, "dZ")
     if dZ.shape != (W.shape[0], A_prev.shape[1]):
@@ -347,7 +301,7 @@ def linear_activation_backward(dA, cache, activation="relu"):
     array([[1., 1., 1.]])
     """
     act = get_activation(activation, "activation", "linear_activation_backward")
-    cache = _as_layer_cache(cache)
+    cache = as_layer_cache(cache)
     A_prev, W, b = _check_linear(*cache.linear_cache)
     dA = check_array_2d(dA, "dA")
     Z = check_array_2d(cache.Z, "Z", finite=False)
@@ -416,7 +370,7 @@ def model_backward(AL, Y, caches, hidden_activation="relu", output_activation="s
     loss = get_loss(loss, "loss", "model_backward")
     if not isinstance(caches, (list, tuple)) or len(caches) == 0:
         raise TypeError("caches must be the non-empty list returned by model_forward.")
-    caches = [_as_layer_cache(c) for c in caches]
+    caches = [as_layer_cache(c) for c in caches]
     AL, Y = check_XY(AL, Y, X_name="AL", Y_name="Y")
     if AL.shape != Y.shape:
         raise ValueError(f"AL and Y must have the same shape (n[L], m); got {AL.shape} and {Y.shape}.")
@@ -438,33 +392,3 @@ def model_backward(AL, Y, caches, hidden_activation="relu", output_activation="s
     if caches[-1].Z.shape != AL.shape:
         raise ValueError(f"The last cache's Z has shape {caches[-1].Z.shape} but AL has shape {AL.shape}.")
     return _model_backward(AL, Y, caches, hidden, output, loss)
-
-
-def update_parameters(parameters, grads, learning_rate):
-    """One step of gradient descent, returning new parameters (the inputs are unchanged).
-
-    W[l] := W[l] − α dW[l],  b[l] := b[l] − α db[l]
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> new = update_parameters({"W1": np.ones((1, 1)), "b1": np.zeros((1, 1))},
-    ...                         {"dW1": np.ones((1, 1)), "db1": np.ones((1, 1))}, 0.5)
-    >>> new["W1"], new["b1"]
-    (array([[0.5]]), array([[-0.5]]))
-    """
-    learning_rate = check_positive(learning_rate, "learning_rate", "update_parameters")
-    L = check_parameters(parameters)
-    new = {}
-    for l in range(1, L + 1):
-        for p in ("W", "b"):
-            g = grads.get(f"d{p}{l}") if hasattr(grads, "get") else None
-            if g is None:
-                raise ValueError(f"grads is missing 'd{p}{l}'; pass the dict returned by model_backward.")
-            if np.shape(g) != np.shape(parameters[f"{p}{l}"]):
-                raise ValueError(
-                    f"d{p}{l} has shape {np.shape(g)} but {p}{l} has shape {np.shape(parameters[f'{p}{l}'])}; "
-                    f"a gradient must have the shape of its parameter."
-                )
-            new[f"{p}{l}"] = parameters[f"{p}{l}"] - learning_rate * g
-    return new
