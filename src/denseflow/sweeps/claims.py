@@ -104,8 +104,12 @@ def held_here(study) -> list:
 
 
 def give_back(study, storage, trials, reason: str = INTERRUPTED):
-    """Fail each of ``trials`` that is not finished yet with ``reason``, and re-queue its point."""
+    """Fail each of ``trials`` that is not finished yet with ``reason``, and re-queue its point.
+
+    A second Ctrl-C waits until each trial is both failed and queued again, so no point is lost.
+    """
     for trial in trials:
-        frozen = storage.get_trial(trial_id(study, storage, trial.number))
-        if not frozen.state.is_finished():
-            requeue(study, storage, frozen, reason)
+        with interrupts_held():
+            frozen = storage.get_trial(trial_id(study, storage, trial.number))
+            if not frozen.state.is_finished():
+                requeue(study, storage, frozen, reason)
