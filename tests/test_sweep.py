@@ -389,6 +389,34 @@ def test_interrupt_between_claim_and_training_requeues_the_claimed_trial(tmp_pat
     assert worker(sweep, verbose=False).completed == 2  # and the sweep finishes afterwards
 
 
+def test_ctrl_c_during_a_claim_waits_for_the_claim_then_gives_the_trial_back(tmp_path, monkeypatch):
+    # SIGINT delivered to another thread (as the OS may pick a BLAS thread) while trial 0 is RUNNING
+    # but does not record its worker yet: the claim must finish first, then the trial is given back.
+    import signal
+    import threading
+
+    import denseflow.sweeps.claims as claims
+
+    sweep = create(tmp_path / "s", grid=["n_h=3,4"], iterations=10, seed=1)
+    original = claims.record_worker
+
+    def interrupted(trial):
+        if trial.number == 0:
+            other = threading.Thread(target=lambda: signal.pthread_kill(threading.get_ident(), signal.SIGINT))
+            other.start()
+            other.join()
+        original(trial)
+
+    monkeypatch.setattr(claims, "record_worker", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        worker(sweep, verbose=False, stack=1)
+    trials = _trials(sweep)
+    assert [t.state.name for t in trials] == ["FAIL", "WAITING", "WAITING"]
+    assert trials[0].user_attrs["fail_reason"].startswith("interrupted")
+    assert trials[2].params == trials[0].params
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is back
+
+
 # ---------------------------------------------------------------------------------------------
 # the search space
 # ---------------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ CASES = [
     ("W wrong shape", lambda: model_forward(X, {**PARAMS, "W2": np.ones((1, 3))}), ValueError, "W2 has shape (1, 3)"),
     ("b wrong shape", lambda: model_forward(X, {**PARAMS, "b1": np.zeros(2)}), ValueError, "b1 has shape (2,)"),
     ("b wrong size", lambda: model_forward(X, {**PARAMS, "b1": np.zeros((3, 1))}), ValueError,
-     "one entry per unit of layer 1"),
+     "one entry per row of W1 (n[1] = 2)"),
     ("linear b wrong shape", lambda: linear_forward(X, np.ones((2, 3)), np.zeros((1, 2))), ValueError,
      "b has shape (1, 2) but must have shape (n[l], 1) = (2, 1). Use b.reshape(-1, 1)."),
     ("missing b", lambda: model_forward(X, {"W1": np.ones((1, 3))}), ValueError, "no 'b1'"),

@@ -116,7 +116,7 @@ def _worst_index(grad, approx) -> tuple:
 
 
 def _rounding_floor(grad, approx, cost: float, epsilon: float) -> float:
-    """The relative error that rounding in J alone causes: √n · 1e−16·|J| / ε over the norms."""
+    """The relative error that rounding in J alone causes: √n · u·|J| / ε over the norms (u: the unit roundoff)."""
     norms = np.linalg.norm(grad) + np.linalg.norm(approx)
     # Rounding floor: each J carries ~unit_roundoff·|J|, divided by the step 2ε.
     rounding = 0.0

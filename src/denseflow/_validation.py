@@ -230,13 +230,12 @@ def layer_count(parameters) -> int:
 
 
 def check_bias(b, n: int, name: str = "b", *, layer=None):
-    """``b`` must have shape (n[l], 1) = (n, 1), a column (``layer`` names l in the message)."""
+    """``b`` must have shape (n[l], 1) = (n, 1), one entry per row of W[l] (``layer`` is l, if known)."""
     if b.shape != (n, 1):
         l = "l" if layer is None else layer
-        where = "" if layer is None or name.endswith(str(layer)) else f" (layer {layer})"
         fix = (f"Use {name}.reshape(-1, 1)." if b.size == n else
-               f"It needs one entry per unit of layer {l}, as W{'' if layer is None else layer} has rows.")
-        raise ValueError(f"{name}{where} has shape {b.shape} but must have shape (n[{l}], 1) = ({n}, 1). {fix}")
+               f"It needs one entry per row of W{'' if layer is None else layer} (n[{l}] = {n}).")
+        raise ValueError(f"{name} has shape {b.shape} but must have shape (n[{l}], 1) = ({n}, 1). {fix}")
 
 
 def check_seed(seed, owner: str, *, allow_none: bool = False, param: str = "seed"):

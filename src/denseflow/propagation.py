@@ -54,17 +54,16 @@ def num_layers(parameters) -> int:
     return layer_count(parameters)
 
 
-def _check_linear(A_prev, W, b, layer=None):
-    where = f" (layer {layer})" if layer is not None else ""
+def _check_linear(A_prev, W, b):
     A_prev = check_array_2d(A_prev, "A_prev")
     W = check_array_2d(W, "W")
     b = check_array_2d(b, "b")
     if W.shape[1] != A_prev.shape[0]:
         raise ValueError(
-            f"W{where} has shape {W.shape} but A_prev has {A_prev.shape[0]} rows: W[l] must have shape "
+            f"W has shape {W.shape} but A_prev has {A_prev.shape[0]} rows: W[l] must have shape "
             f"(n[l], n[l-1]) = ({W.shape[0]}, {A_prev.shape[0]})."
         )
-    check_bias(b, W.shape[0], layer=layer)
+    check_bias(b, W.shape[0])
     return A_prev, W, b
 
 

@@ -10,8 +10,9 @@ One iteration i (0-based, as the course counts) is
 
 The arithmetic of one iteration lives in an *engine* (:mod:`denseflow.engines`: the
 :class:`~denseflow.engines.ReferenceEngine`, built from the step-by-step course functions, or the
-fast engine of :mod:`denseflow.fast`, the same numbers on preallocated buffers). The loop around it records the :class:`History`, runs callbacks, checks for
-divergence and supports resuming from a :class:`Checkpoint`.
+fast engine of :mod:`denseflow.fast`, the same numbers on preallocated buffers). The loop around
+it records the :class:`History`, runs callbacks, checks for divergence and supports resuming
+from a :class:`Checkpoint`.
 
 Examples
 --------

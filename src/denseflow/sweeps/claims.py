@@ -4,38 +4,58 @@ A worker takes a trial by one atomic change in the storage — WAITING → RUNNI
 or a retry (:func:`claim`, :func:`pop_waiting`), or ``study.ask()`` for random/TPE search
 (:func:`ask`) — and records itself on the trial (host, pid, process start:
 :func:`~denseflow.sweeps.study.this_worker`) so that a dead worker's trials can be found and
-re-queued. Both steps happen with Ctrl-C and SIGTERM held (:func:`interrupts_held`), so an
-interrupted worker never leaves a RUNNING trial that names no worker; an interrupted worker gives
-back what it holds with :func:`give_back` (failed, its point and seed queued again).
+re-queued. Both steps happen while Ctrl-C and SIGTERM are held (:func:`interrupts_held`), and the
+trial's number goes into the worker's own :class:`Held` list, so an interrupted worker never
+leaves a RUNNING trial behind: it gives back (:func:`give_back`: failed, its point and seed
+queued again) exactly the trials it took, and never one another worker took.
 """
 
 from __future__ import annotations
 
 import contextlib
 import signal
+import threading
 
 from .storage import import_optuna
 from .study import requeue, this_worker, trial_id
 
-__all__ = ["INTERRUPTED", "interrupts_held", "record_worker", "claim", "ask", "waiting", "pop_waiting",
-           "held_here", "give_back"]
+__all__ = ["INTERRUPTED", "Held", "interrupts_held", "record_worker", "claim", "ask", "waiting", "pop_waiting",
+           "give_back"]
 
 INTERRUPTED = "interrupted (Ctrl-C or SIGTERM); the point was queued again"
 
 _INTERRUPTS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name))
 
 
+class Held(list):
+    """The numbers of the trials this worker took (a trial may be listed after it finished)."""
+
+
 @contextlib.contextmanager
 def interrupts_held():
-    """Hold Ctrl-C and SIGTERM in this thread until the block ends (then they act at once)."""
-    if not hasattr(signal, "pthread_sigmask"):  # Windows: nothing to hold
+    """Hold Ctrl-C and SIGTERM until the block ends; a signal that came meanwhile then acts at once.
+
+    Python runs signal handlers in the main thread only, whichever thread the operating system
+    delivered the signal to (NumPy's BLAS threads included), so the handlers are swapped for
+    one that notes the signal, then restored, and the noted signals raised again. Blocks nest.
+    Outside the main thread (where no handler runs) nothing is changed.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
+    pending = []
+    old = {}
+    for sig in _INTERRUPTS:
+        handler = signal.getsignal(sig)
+        if handler is not None:  # None: a handler set outside Python, which cannot be put back
+            old[sig] = signal.signal(sig, lambda signum, frame: pending.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        for sig in dict.fromkeys(pending):
+            signal.raise_signal(sig)  # runs the restored handler now (KeyboardInterrupt, SystemExit)
 
 
 def record_worker(trial):
@@ -45,11 +65,11 @@ def record_worker(trial):
         trial.set_user_attr("fail_reason", None)
 
 
-def claim(study, storage, study_id, number, heartbeat):
+def claim(study, storage, study_id, number, heartbeat, held: Held | None = None):
     """Atomically change WAITING trial ``number`` to RUNNING; the Trial, or None if another took it.
 
-    This worker is recorded on it at once, and on a database its first heartbeat, so that it can
-    go stale.
+    This worker is recorded on it at once (and in ``held``), and on a database its first
+    heartbeat, so that it can go stale.
     """
     optuna = import_optuna()
     from optuna.trial import TrialState
@@ -58,6 +78,8 @@ def claim(study, storage, study_id, number, heartbeat):
     with interrupts_held():
         try:
             if storage.set_trial_state_values(tid, state=TrialState.RUNNING):
+                if held is not None:
+                    held.append(number)
                 if heartbeat:
                     storage.record_heartbeat(tid)
                 trial = optuna.trial.Trial(study, tid)
@@ -68,10 +90,13 @@ def claim(study, storage, study_id, number, heartbeat):
     return None
 
 
-def ask(study, storage, heartbeat):
-    """A new trial from the sampler (random/TPE search), RUNNING and recording this worker."""
+def ask(study, storage, heartbeat, held: Held | None = None):
+    """A new trial from the sampler (random/TPE search), RUNNING, recording this worker (and in
+    ``held``)."""
     with interrupts_held():
         trial = study.ask()
+        if held is not None:
+            held.append(trial.number)
         if heartbeat:
             storage.record_heartbeat(trial_id(study, storage, trial.number))
         record_worker(trial)
@@ -85,31 +110,24 @@ def waiting(storage, study_id) -> list:
     return storage.get_all_trials(study_id, deepcopy=False, states=(TrialState.WAITING,))
 
 
-def pop_waiting(study, storage, study_id, heartbeat):
+def pop_waiting(study, storage, study_id, heartbeat, held: Held | None = None):
     """Atomically take the first WAITING trial (grid point or retry); None when there is none."""
     for frozen in waiting(storage, study_id):
-        trial = claim(study, storage, study_id, frozen.number, heartbeat)
+        trial = claim(study, storage, study_id, frozen.number, heartbeat, held)
         if trial is not None:
             return trial
     return None
 
 
-def held_here(study) -> list:
-    """The RUNNING trials that record this worker process."""
-    from optuna.trial import TrialState
-
-    me = this_worker()
-    return [t for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-            if t.user_attrs.get("worker") == me]
-
-
 def give_back(study, storage, trials, reason: str = INTERRUPTED):
-    """Fail each of ``trials`` that is not finished yet with ``reason``, and re-queue its point.
+    """Fail each of ``trials`` (Trials or trial numbers) that is not finished yet with ``reason``,
+    and re-queue its point.
 
     A second Ctrl-C waits until each trial is both failed and queued again, so no point is lost.
     """
     for trial in trials:
+        number = getattr(trial, "number", trial)
         with interrupts_held():
-            frozen = storage.get_trial(trial_id(study, storage, trial.number))
+            frozen = storage.get_trial(trial_id(study, storage, number))
             if not frozen.state.is_finished():
                 requeue(study, storage, frozen, reason)

@@ -133,13 +133,16 @@ def run_stacked_trials(study, storage, trials, config, data, directory, *, heart
     """
     from ..training import TrainingDivergedError
     from .study import trial_id
-    from .trial_loop import _fail, _Heartbeat, _log, _params_and_seed, _report_complete, _report_diverged, run_trial
+    from .trial_loop import (_fail, _Heartbeat, _log, _params_and_seed, _record_if_needed, _report_complete,
+                             _report_diverged, run_trial)
 
     if len(trials) == 1:
         return [run_trial(study, storage, trials[0], config, data, directory, heartbeat=heartbeat,
                           verbose=verbose)]
     directory = Path(directory)
     tids = [trial_id(study, storage, t.number) for t in trials]
+    for trial in trials:
+        _record_if_needed(trial)
     outcomes = []
     try:
         with _Heartbeat(storage, tids, heartbeat):
@@ -182,12 +185,12 @@ def _queued_params(frozen) -> dict:
     return dict(frozen.params) or dict(frozen.system_attrs.get("fixed_params") or {})
 
 
-def _claim_stack(study, storage, study_id, first, config, data, *, limit, share, heartbeat) -> list:
+def _claim_stack(study, storage, study_id, first, config, data, *, limit, share, heartbeat, held=None) -> list:
     """``first`` and up to ``limit`` − 1 more WAITING trials to train with it in one stacked run.
 
     The others must differ from ``first`` only in learning rate and seed (equal
     :func:`stack_key`). Each is claimed alone, by the same atomic WAITING → RUNNING change as
-    ``claims.pop_waiting``, which records this worker at once. At most ⌈waiting / share⌉ are
+    ``claims.pop_waiting``, which records this worker at once (and in ``held``). At most ⌈waiting / share⌉ are
     taken, so that ``share`` workers starting together all get work.
     """
     from .study import trial_id
@@ -211,7 +214,7 @@ def _claim_stack(study, storage, study_id, first, config, data, *, limit, share,
             break
         if key(_queued_params(frozen)) != wanted:
             continue
-        trial = claim(study, storage, study_id, frozen.number, heartbeat)
+        trial = claim(study, storage, study_id, frozen.number, heartbeat, held)
         if trial is not None:
             batch.append(trial)
     return batch

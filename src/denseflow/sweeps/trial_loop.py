@@ -39,11 +39,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .claims import ask, give_back, held_here, pop_waiting
+from .claims import Held, ask, give_back, interrupts_held, pop_waiting, record_worker
 from .space import suggest
 from .storage import JOURNAL, import_optuna
 from .stacking import STACK_DEFAULT, _claim_stack, run_stacked_trials  # these import this module lazily
-from .study import Sweep, budget_used, load_study, open_sweep, reap_dead_trials, trial_id
+from .study import Sweep, budget_used, load_study, open_sweep, reap_dead_trials, this_worker, trial_id
 
 __all__ = ["WorkerSummary", "run_worker", "run_trial", "run_stacked_trials", "trial_file", "cost_curve"]
 
@@ -121,6 +121,13 @@ def _describe(params):
     return " ".join(f"{k}={v}" for k, v in params.items())
 
 
+def _record_if_needed(trial):
+    """Record this worker on a trial taken without :mod:`~denseflow.sweeps.claims` (a plain ``ask``)."""
+    if trial.user_attrs.get("worker") != this_worker():
+        with interrupts_held():
+            record_worker(trial)
+
+
 def _params_and_seed(trial, config):
     """The trial's hyperparameters and its seed (stored on the trial)."""
     params = suggest(trial, config.space)
@@ -188,7 +195,8 @@ def _fail(study, trial, err, verbose) -> str:
 def run_trial(study, storage, trial, config, data, directory, *, heartbeat=None, verbose=False) -> str:
     """Run one popped/asked Optuna ``trial`` to its end; returns its outcome.
 
-    The trial is RUNNING and records this worker (:mod:`~denseflow.sweeps.claims`).
+    The trial is RUNNING (taken by :mod:`~denseflow.sweeps.claims`, or a plain ``study.ask()``;
+    this worker is recorded on it if it is not yet).
 
     Returns
     -------
@@ -200,6 +208,7 @@ def run_trial(study, storage, trial, config, data, directory, *, heartbeat=None,
 
     directory = Path(directory)
     tid = trial_id(study, storage, trial.number)
+    _record_if_needed(trial)
     try:
         with _Heartbeat(storage, tid, heartbeat):
             if config.sampler != "grid" and not trial.params:
@@ -227,6 +236,26 @@ def _sampler(optuna, config, number):
     if config.sampler == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     return optuna.samplers.TPESampler(seed=seed)
+
+
+def _ask_within_budget(study, storage, heartbeat, held, n_trials):
+    """A new sampled trial, or None (after failing it as skipped) when other workers used the budget.
+
+    Asked and, if over budget, failed in one block with interrupts held, so that an interrupted
+    worker never re-queues (and later runs) a trial beyond the budget.
+    """
+    from optuna.trial import TrialState
+
+    with interrupts_held():
+        trial = ask(study, storage, heartbeat, held)
+        system = storage.get_trial(trial_id(study, storage, trial.number)).system_attrs
+        retried = "failed_trial" in system or "fixed_params" in system
+        if retried or budget_used(study.get_trials(deepcopy=False), before=trial.number) < n_trials:
+            return trial
+        trial.set_user_attr("skipped", True)
+        trial.set_user_attr("fail_reason", f"not run: the budget of {n_trials} trials was used up by other workers")
+        study.tell(trial, state=TrialState.FAIL)
+        return None
 
 
 def run_worker(sweep, *, max_trials: int | None = None, verbose: bool = False, poll_interval: float = 0.5,
@@ -277,10 +306,11 @@ def run_worker(sweep, *, max_trials: int | None = None, verbose: bool = False, p
 
     counts = {"complete": 0, "diverged": 0, "error": 0}
     ran = 0
+    held = Held()  # the trials this worker took
     reap()
     try:
         while max_trials is None or ran < max_trials:
-            trial = pop_waiting(study, store, study_id, heartbeat)
+            trial = pop_waiting(study, store, study_id, heartbeat, held)
             if trial is None:
                 trials = study.get_trials(deepcopy=False)
                 open_budget = config.sampler != "grid" and budget_used(trials) < config.n_trials
@@ -293,20 +323,13 @@ def run_worker(sweep, *, max_trials: int | None = None, verbose: bool = False, p
                     time.sleep(poll_interval)
                     reap()
                     continue
-                trial = ask(study, store, heartbeat)
-                system = store.get_trial(trial_id(study, store, trial.number)).system_attrs
-                retried = "failed_trial" in system or "fixed_params" in system
-                if not retried and budget_used(study.get_trials(deepcopy=False),
-                                               before=trial.number) >= config.n_trials:
-                    trial.set_user_attr("skipped", True)
-                    trial.set_user_attr("fail_reason", f"not run: the budget of {config.n_trials} trials was "
-                                                       f"used up by other workers")
-                    study.tell(trial, state=TrialState.FAIL)
+                trial = _ask_within_budget(study, store, heartbeat, held, config.n_trials)
+                if trial is None:
                     continue
             limit = stack if max_trials is None else min(stack, max_trials - ran)
             if config.sampler == "grid" and limit > 1:
                 batch = _claim_stack(study, store, study_id, trial, config, data, limit=limit, share=share,
-                                     heartbeat=heartbeat)
+                                     heartbeat=heartbeat, held=held)
                 outcomes = run_stacked_trials(study, store, batch, config, data, sweep.directory,
                                               heartbeat=heartbeat, verbose=verbose)
             else:
@@ -319,6 +342,6 @@ def run_worker(sweep, *, max_trials: int | None = None, verbose: bool = False, p
     except (KeyboardInterrupt, SystemExit):
         # Whatever this worker still holds goes back to the queue: a trial claimed but not yet
         # being trained (those being trained were re-queued by run_trial / run_stacked_trials).
-        give_back(study, store, held_here(study))
+        give_back(study, store, held)
         raise
     return WorkerSummary(counts["complete"], counts["diverged"], counts["error"])
