@@ -417,6 +417,33 @@ def test_ctrl_c_during_a_claim_waits_for_the_claim_then_gives_the_trial_back(tmp
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is back
 
 
+def test_interrupts_held_until_the_outermost_block_ends_then_sigterm_first():
+    import signal
+
+    from denseflow.sweeps.claims import interrupts_held
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        reached = []
+        with pytest.raises(SystemExit) as stopped:
+            with interrupts_held():
+                with interrupts_held():
+                    signal.raise_signal(signal.SIGINT)
+                    signal.raise_signal(signal.SIGTERM)
+                reached.append("inner block ended, signals still held")
+        assert reached and stopped.value.code == 128 + signal.SIGTERM
+        assert signal.getsignal(signal.SIGTERM) is terminate
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        with pytest.raises(ValueError), interrupts_held():  # an error inside: the handlers come back
+            raise ValueError
+        assert signal.getsignal(signal.SIGTERM) is terminate
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 # ---------------------------------------------------------------------------------------------
 # the search space
 # ---------------------------------------------------------------------------------------------

@@ -24,38 +24,65 @@ __all__ = ["INTERRUPTED", "Held", "interrupts_held", "record_worker", "claim", "
 
 INTERRUPTED = "interrupted (Ctrl-C or SIGTERM); the point was queued again"
 
-_INTERRUPTS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM") if hasattr(signal, name))
+_INTERRUPTS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT") if hasattr(signal, name))
+
+_depth = 0          # how many interrupts_held blocks the main thread is in
+_pending: list = []  # the signals that came meanwhile
+_originals: dict = {}  # signal -> the handler to put back
 
 
 class Held(list):
-    """The numbers of the trials this worker took (a trial may be listed after it finished)."""
+    """The numbers of the trials this worker took and may not have finished yet."""
+
+
+def _note(signum, frame):
+    if _depth > 0:
+        _pending.append(signum)
+    elif signum in _originals:  # left in place by a restore a signal cut short: put it back, let it act
+        _put_back(signum)
+        signal.raise_signal(signum)
+    else:
+        raise KeyboardInterrupt if signum == signal.SIGINT else SystemExit(128 + signum)
+
+
+def _put_back(sig):
+    handler = _originals.get(sig)
+    if handler is not None:
+        signal.signal(sig, handler)
+        _originals.pop(sig, None)
 
 
 @contextlib.contextmanager
 def interrupts_held():
-    """Hold Ctrl-C and SIGTERM until the block ends; a signal that came meanwhile then acts at once.
+    """Hold Ctrl-C and SIGTERM until the outermost block ends; a signal that came meanwhile then
+    acts at once (SIGTERM first).
 
     Python runs signal handlers in the main thread only, whichever thread the operating system
-    delivered the signal to (NumPy's BLAS threads included), so the handlers are swapped for
-    one that notes the signal, then restored, and the noted signals raised again. Blocks nest.
-    Outside the main thread (where no handler runs) nothing is changed.
+    delivered the signal to (NumPy's BLAS threads included), so blocking the signal would not do:
+    the handlers are swapped for one that notes the signal while a block is open. Ignored signals
+    and handlers set outside Python are left alone; outside the main thread nothing changes.
     """
+    global _depth
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    pending = []
-    old = {}
-    for sig in _INTERRUPTS:
-        handler = signal.getsignal(sig)
-        if handler is not None:  # None: a handler set outside Python, which cannot be put back
-            old[sig] = signal.signal(sig, lambda signum, frame: pending.append(signum))
+    _depth += 1
     try:
+        if _depth == 1:
+            for sig in _INTERRUPTS:
+                handler = signal.getsignal(sig)
+                if handler not in (None, signal.SIG_IGN, _note):
+                    _originals[sig] = signal.signal(sig, _note)
         yield
     finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
-        for sig in dict.fromkeys(pending):
-            signal.raise_signal(sig)  # runs the restored handler now (KeyboardInterrupt, SystemExit)
+        _depth -= 1
+        if _depth == 0:
+            for sig in list(_originals):
+                _put_back(sig)
+            came = [sig for sig in _INTERRUPTS if sig in _pending]
+            _pending.clear()
+            for sig in came:
+                signal.raise_signal(sig)  # runs the restored handler now (SystemExit, KeyboardInterrupt)
 
 
 def record_worker(trial):
@@ -123,11 +150,10 @@ def give_back(study, storage, trials, reason: str = INTERRUPTED):
     """Fail each of ``trials`` (Trials or trial numbers) that is not finished yet with ``reason``,
     and re-queue its point.
 
-    A second Ctrl-C waits until each trial is both failed and queued again, so no point is lost.
+    A second Ctrl-C waits until every trial is both failed and queued again, so none is lost.
     """
-    for trial in trials:
-        number = getattr(trial, "number", trial)
-        with interrupts_held():
-            frozen = storage.get_trial(trial_id(study, storage, number))
+    with interrupts_held():
+        for trial in list(trials):
+            frozen = storage.get_trial(trial_id(study, storage, getattr(trial, "number", trial)))
             if not frozen.state.is_finished():
                 requeue(study, storage, frozen, reason)

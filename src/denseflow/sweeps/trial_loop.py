@@ -306,10 +306,11 @@ def run_worker(sweep, *, max_trials: int | None = None, verbose: bool = False, p
 
     counts = {"complete": 0, "diverged": 0, "error": 0}
     ran = 0
-    held = Held()  # the trials this worker took
+    held = Held()  # the trials this worker took in this round
     reap()
     try:
         while max_trials is None or ran < max_trials:
+            held.clear()  # what was taken before is finished (reported, or failed)
             trial = pop_waiting(study, store, study_id, heartbeat, held)
             if trial is None:
                 trials = study.get_trials(deepcopy=False)
