@@ -70,7 +70,7 @@ from ._validation import (
 )
 from .activations import get_activation
 from .initializers import INITIALIZERS
-from .losses import default_loss, get_loss
+from .losses import get_loss
 from .propagation import _model_forward, model_backward, model_forward
 
 __all__ = ["ParameterCheck", "GradCheckReport", "gradient_check", "random_check", "relative_error"]
@@ -267,9 +267,7 @@ def gradient_check(
     params, X, Y, L = _float64_inputs(parameters, X, Y)
     hidden = get_activation(hidden_activation, "hidden_activation", _OWNER, hidden=True)
     output = get_activation(output_activation, "output_activation", _OWNER)
-    if loss is None:
-        loss = default_loss(output)
-    loss = get_loss(loss, "loss", _OWNER)
+    loss = get_loss(loss, "loss", _OWNER, output=output)
     loss.check_labels(Y, "Y")
     epsilon = check_positive(epsilon, "epsilon", _OWNER)
     threshold = check_positive(threshold, "threshold", _OWNER)
@@ -388,9 +386,7 @@ def random_check(
     check_seed(seed, owner, allow_none=True)
     hidden = get_activation(hidden_activation, "hidden_activation", owner, hidden=True)
     output = get_activation(output_activation, "output_activation", owner)
-    if loss is None:
-        loss = default_loss(output)
-    loss = get_loss(loss, "loss", owner)
+    loss = get_loss(loss, "loss", owner, output=output)
     epsilon = check_positive(epsilon, "epsilon", owner)
 
     params, X, Y = _random_problem(

@@ -123,10 +123,19 @@ LOSSES: dict[str, Loss] = {
 }
 
 
-def get_loss(loss, param: str = "loss", owner: str = "denseflow") -> Loss:
-    """Resolve a loss name (or record) from :data:`LOSSES`."""
+def get_loss(loss, param: str = "loss", owner: str = "denseflow", *, output=None) -> Loss:
+    """Resolve a loss name (or record) from :data:`LOSSES`; None means the output's
+    :func:`default_loss` (``output``: the output activation or its name).
+
+    Examples
+    --------
+    >>> get_loss(None, output="softmax").name
+    'categorical_cross_entropy'
+    """
     if isinstance(loss, Loss):
         return loss
+    if loss is None and output is not None:
+        loss = default_loss(output)
     check_choice(loss, LOSSES, param, owner)
     return LOSSES[loss]
 

@@ -39,7 +39,7 @@ from ._validation import check_array_2d, check_bias, check_parameters, check_X, 
 from .activations import Activation, get_activation
 from .caches import LayerCache, LinearCache, as_layer_cache, as_linear_cache
 from .initializers import initialize_parameters
-from .losses import default_loss, get_loss, output_dZ
+from .losses import get_loss, output_dZ
 from .optimizers import update_parameters
 
 __all__ = [
@@ -364,9 +364,7 @@ def model_backward(AL, Y, caches, hidden_activation="relu", output_activation="s
     """
     hidden = get_activation(hidden_activation, "hidden_activation", "model_backward", hidden=True)
     output = get_activation(output_activation, "output_activation", "model_backward")
-    if loss is None:
-        loss = default_loss(output)
-    loss = get_loss(loss, "loss", "model_backward")
+    loss = get_loss(loss, "loss", "model_backward", output=output)
     if not isinstance(caches, (list, tuple)) or len(caches) == 0:
         raise TypeError("caches must be the non-empty list returned by model_forward.")
     caches = [as_layer_cache(c) for c in caches]

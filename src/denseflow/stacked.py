@@ -35,7 +35,7 @@ from ._validation import check_choice, check_layer_dims, check_positive, check_p
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, get_activation
 from .fast import SUPPORTED_HIDDEN, _Engine
 from .initializers import INITIALIZERS, initialize_parameters
-from .losses import cost_of, default_loss, get_loss
+from .losses import cost_of, get_loss
 from .optimizers import GradientDescentState
 from .propagation import _model_forward
 from .training import History, TrainingDivergedError, TrainingResult, accuracy_of
@@ -218,9 +218,7 @@ def train_stacked(
     check_choice(output_activation, ACTIVATIONS, "output_activation", owner)
     hidden = get_activation(hidden_activation, "hidden_activation", owner, hidden=True)
     output = get_activation(output_activation, "output_activation", owner)
-    if loss is None:
-        loss = default_loss(output)
-    loss = get_loss(loss, "loss", owner)
+    loss = get_loss(loss, "loss", owner, output=output)
     num_iterations = check_positive_int(num_iterations, "num_iterations", owner)
     cost_every = check_positive_int(cost_every, "cost_every", owner)
     rates = [check_positive(a, "learning_rates", owner) for a in _as_list(learning_rates, "learning_rates")]

@@ -35,7 +35,7 @@ import numpy as np
 
 from .activations import Activation, get_activation
 from .engines import ReferenceEngine, make_engine
-from .losses import cost_of, default_loss, get_loss
+from .losses import cost_of, get_loss
 from .optimizers import GradientDescentState
 from .propagation import _model_forward
 
@@ -259,7 +259,7 @@ def train(
     """
     hidden = get_activation(hidden_activation, "hidden_activation", "train", hidden=True)
     output = get_activation(output_activation, "output_activation", "train")
-    loss = get_loss(default_loss(output) if loss is None else loss, "loss", "train")
+    loss = get_loss(loss, "loss", "train", output=output)
     if resume_from is not None:
         parameters = resume_from.parameters
         start = int(resume_from.iteration)
