@@ -522,6 +522,8 @@ def _snapshot(folder: Path):
     (["report", "{new}"], "There is no sweep"),
     (["create", "--grid", "n_h=1,2", "--workers", "two", "--out", "{new}"], "unrecognized arguments"),
     (["--grid", "n_h=1,2", "--workers", "two", "--out", "{new}"], "expected a whole number"),
+    (["create", "--grid", "n_h=1,2", "--seed", "4294967296", "--out", "{new}"],
+     r"--seed: expected a whole number in \[0, 2\*\*32 - 1\]"),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(argv, message, existing, tmp_path, capsys):
     toml = tmp_path / "bad.toml"

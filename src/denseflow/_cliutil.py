@@ -28,7 +28,7 @@ class UsageError(Exception):
     """Bad command-line usage (exit code 2): a one-line message, never a traceback."""
 
 
-__all__ = ["UsageError", "Parser", "formatter", "int_at_least", "column"]
+__all__ = ["UsageError", "Parser", "formatter", "int_at_least", "seed_type", "column"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -54,19 +54,25 @@ def formatter(max_help_position: int):
     return make
 
 
-def int_at_least(low: int):
-    """An argument type: a whole number >= ``low`` (one-line error otherwise)."""
+def int_at_least(low: int, high: int | None = None, high_text: str | None = None):
+    """An argument type: a whole number >= ``low`` (and <= ``high``, shown as ``high_text``), with a
+    one-line error otherwise."""
+    expected = f">= {low}" if high is None else f"in [{low}, {high_text or high}]"
 
     def parse(text):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected a whole number {expected}, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"expected a whole number {expected}, got {text!r}")
         return value
 
     return parse
+
+
+#: A seed: what ``np.random.RandomState`` (the course's seeding) accepts.
+seed_type = int_at_least(0, 2**32 - 1, "2**32 - 1")
 
 
 def column(text):

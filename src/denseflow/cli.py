@@ -18,7 +18,7 @@ import os
 import sys
 
 from . import _commands
-from ._cliutil import Parser, UsageError, column as _column, formatter, int_at_least
+from ._cliutil import Parser, UsageError, column as _column, formatter, int_at_least, seed_type
 
 __all__ = ["main", "build_parser", "UsageError"]
 
@@ -40,16 +40,6 @@ _formatter = formatter(32)
 
 
 _positive_int = int_at_least(1)
-
-
-def _nonnegative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0 or value > 2**32 - 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number in [0, 2**32 - 1], got {text!r}")
-    return value
 
 
 def _positive_float(text):
@@ -162,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("training")
     g.add_argument("--learning-rate", type=_positive_float, metavar="ALPHA", help="α (default: the course's, see below)")
     g.add_argument("--iterations", type=_positive_int, metavar="N", help="number of gradient-descent updates")
-    g.add_argument("--seed", type=_nonnegative_int, help="seed of the initialization")
+    g.add_argument("--seed", type=seed_type, help="seed of the initialization")
     g.add_argument("--course", action=argparse.BooleanOptionalAction, default=None,
                    help="draw the initial weights as the course's notebooks do (default: on)")
     g = p.add_argument_group("output")
@@ -242,7 +232,7 @@ examples:
                    help=f"one of {', '.join(HIDDEN_ACTIVATIONS)} (default relu)")
     p.add_argument("--output-activation", choices=("sigmoid", "softmax", "identity"), default="sigmoid")
     p.add_argument("--examples", type=_positive_int, default=4, metavar="M", help="number of examples (default 4)")
-    p.add_argument("--seed", type=_nonnegative_int, default=0)
+    p.add_argument("--seed", type=seed_type, default=0)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_commands.cmd_gradcheck)
 

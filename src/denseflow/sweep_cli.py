@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 
-from ._cliutil import Parser as _Parser, UsageError, column as _column, formatter, int_at_least as _int
+from ._cliutil import Parser as _Parser, UsageError, column as _column, formatter, int_at_least as _int, seed_type
 
 __all__ = ["main", "build_parser"]
 
@@ -81,7 +81,7 @@ def _add_space(p):
     g.add_argument("--hidden-activation", metavar="NAME")
     g.add_argument("--init", metavar="NAME")
     g = p.add_argument_group("seeds")
-    g.add_argument("--seed", type=_int(0), default=1, help="the sweep seed (default 1)")
+    g.add_argument("--seed", type=seed_type, default=1, help="the sweep seed (default 1)")
     g.add_argument("--same-seed", action="store_true", help="every trial uses the sweep seed itself")
     g.add_argument("--course", action="store_true",
                    help="the course's legacy seeding; implies --same-seed and no validation split")
