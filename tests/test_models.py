@@ -143,12 +143,18 @@ def test_default_print_every_prints_like_the_course(flower, capsys):
     assert capsys.readouterr().out.startswith("Cost after iteration 0: 0.69")
 
 
-def test_divergence_stops_with_a_clear_error_and_keeps_finite_parameters():
+def _diverging(**settings):
+    """Data and a network whose cost overflows within 500 iterations (learning rate 10)."""
     rng = np.random.default_rng(0)
     X = rng.normal(size=(5, 50)) * 10
     Y = (rng.random((1, 50)) > 0.5).astype(float)
     model = DeepNetwork([5, 8, 8, 1], hidden_activation="leaky_relu", initialization="he", learning_rate=10,
-                        num_iterations=500, seed=0)
+                        num_iterations=500, seed=0, **settings)
+    return X, Y, model
+
+
+def test_divergence_stops_with_a_clear_error_and_keeps_finite_parameters():
+    X, Y, model = _diverging()
     with pytest.raises(TrainingDivergedError, match=r"iteration \d+.*smaller learning rate") as err:
         model.fit(X, Y)
     assert 0 < err.value.iteration < 500
@@ -277,13 +283,8 @@ def test_failed_refit_leaves_the_fitted_model_unchanged(flower):
 
 
 def test_divergence_is_caught_on_iterations_whose_cost_is_not_computed():
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(5, 50)) * 10
-    Y = (rng.random((1, 50)) > 0.5).astype(float)
-    every = DeepNetwork([5, 8, 8, 1], hidden_activation="leaky_relu", initialization="he", learning_rate=10,
-                        num_iterations=500, seed=0)
-    sparse = DeepNetwork([5, 8, 8, 1], hidden_activation="leaky_relu", initialization="he", learning_rate=10,
-                         num_iterations=500, seed=0, cost_every=50)
+    X, Y, every = _diverging()
+    _, _, sparse = _diverging(cost_every=50)
     with pytest.raises(TrainingDivergedError) as e_every:
         every.fit(X, Y)
     with pytest.raises(TrainingDivergedError) as e_sparse:
