@@ -34,9 +34,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import course_style  # noqa: E402  (the baseline, beside this file)
 
-from denseflow.initializers import initialize_parameters  # noqa: E402
-from denseflow.stacked import train_stacked  # noqa: E402
-from denseflow.training import train  # noqa: E402
+from denseflow.core.initializers import initialize_parameters
+from denseflow.training import train, train_stacked
 
 WORKLOADS = {
     # name: layer sizes, hidden activation, m, α, initialization, and the two block lengths

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from denseflow.activations import ACTIVATIONS, get_activation, leaky_relu
-from denseflow.losses import LOSSES, output_dZ
-from denseflow.propagation import compute_cost, model_backward, model_forward
+from denseflow.core.activations import ACTIVATIONS, get_activation, leaky_relu
+from denseflow.core.losses import LOSSES, output_dZ
+from denseflow.core.propagation import compute_cost, model_backward, model_forward
 
 ELEMENTWISE = [n for n, a in ACTIVATIONS.items() if a.derivative is not None]
 

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from denseflow.initializers import initialize_parameters
-from denseflow.propagation import (
-    LayerCache,
-    LinearCache,
+from denseflow.core.caches import LayerCache, LinearCache
+from denseflow.core.initializers import initialize_parameters
+from denseflow.core.optimizers import update_parameters
+from denseflow.core.propagation import (
     compute_cost,
     linear_activation_backward,
     linear_activation_forward,
@@ -14,7 +14,6 @@ from denseflow.propagation import (
     linear_forward,
     model_backward,
     model_forward,
-    update_parameters,
 )
 
 
@@ -151,7 +150,7 @@ def test_update_parameters_is_pure():
 
 
 def test_optimizer_init_update_pair_is_pure():
-    from denseflow.optimizers import gradient_descent
+    from denseflow.core.optimizers import gradient_descent
 
     opt = gradient_descent(0.5)
     params = {"W1": np.ones((2, 2)), "b1": np.zeros((2, 1))}

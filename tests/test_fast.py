@@ -4,18 +4,24 @@ Oracles: the step-by-step course functions (``engine="reference"``), separate ru
 for the stacked trainer, and the course's published figures.
 """
 
-from pathlib import Path
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from denseflow.activations import ACTIVATIONS, leaky_relu
-from denseflow.fast import FastEngine
-from denseflow.initializers import initialize_parameters
-from denseflow.losses import LOSSES
-from denseflow.stacked import StackedEngine, train_stacked
-from denseflow.training import Checkpoint, StopTraining, TrainingDivergedError, train
+from denseflow.core.activations import ACTIVATIONS, leaky_relu
+from denseflow.core.initializers import initialize_parameters
+from denseflow.core.losses import LOSSES
+from denseflow.training import (
+    Checkpoint,
+    FastEngine,
+    StackedEngine,
+    StopTraining,
+    TrainingDivergedError,
+    train,
+    train_stacked,
+)
 
 HIDDEN = ["relu", "tanh", "sigmoid", "identity", "leaky_relu"]
 # (output activation, loss, number of outputs)
@@ -213,7 +219,8 @@ def test_engine_choice_is_checked():
 
 
 def test_planar_course_figures_with_the_fast_engine():
-    from denseflow import ShallowNetwork, datasets
+    from denseflow import datasets
+    from denseflow.models import ShallowNetwork
 
     X, Y = datasets.planar_flower()
     model = ShallowNetwork(n_h=4, course=True, seed=2)
@@ -312,7 +319,7 @@ def test_stacked_input_errors(kwargs, match):
         train_stacked([2, 3, 1], X, Y, num_iterations=2, **kwargs)
 
 
-@pytest.mark.parametrize("name", ["denseflow.fast", "denseflow.stacked"])
+@pytest.mark.parametrize("name", ["denseflow.training", "denseflow.training"])
 def test_docstring_examples_run(name):
     import doctest
     import importlib

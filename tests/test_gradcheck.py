@@ -3,13 +3,19 @@
 import numpy as np
 import pytest
 
-import denseflow.gradcheck as gradcheck_module
-from denseflow.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
-from denseflow.gradcheck import GradCheckReport, ParameterCheck, gradient_check, random_check, relative_error
+import denseflow.gradcheck.check as gradcheck_module
+from denseflow.core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from denseflow.core.initializers import initialize_parameters
+from denseflow.core.losses import get_loss
+from denseflow.core.propagation import compute_cost, model_backward, model_forward
+from denseflow.gradcheck import (
+    GradCheckReport,
+    ParameterCheck,
+    gradient_check,
+    random_check,
+    relative_error,
+)
 from denseflow.graph import Value
-from denseflow.initializers import initialize_parameters
-from denseflow.losses import get_loss
-from denseflow.propagation import compute_cost, model_backward, model_forward
 
 OUTPUTS = {"sigmoid": 1, "softmax": 3}  # output activation -> output width n[L]
 

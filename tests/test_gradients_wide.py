@@ -7,12 +7,12 @@ could not see; these checks cover the wide cases explicitly.
 import numpy as np
 import pytest
 
-from denseflow.activations import get_activation
+from denseflow.core.activations import get_activation
+from denseflow.core.initializers import initialize_parameters
+from denseflow.core.losses import get_loss
+from denseflow.core.propagation import _model_forward
 from denseflow.gradcheck import gradient_check
-from denseflow.initializers import initialize_parameters
-from denseflow.losses import get_loss
 from denseflow.training import ReferenceEngine
-from denseflow.propagation import _model_forward
 
 
 def _data(n_x, n_y, m, seed, kind):

@@ -14,10 +14,12 @@ import pytest
 from _polling import wait_for
 
 import denseflow
-from denseflow import DeepNetwork, LogisticRegression, Network, ShallowNetwork, datasets, io
-from denseflow._npzfile import metadata_digest
-from denseflow.io import ModelFileError, atomic_write, load, load_checkpoint, save, save_checkpoint
-from denseflow.optimizers import GradientDescentState
+import denseflow.io.modelfile
+from denseflow import datasets, load, save
+from denseflow.core.optimizers import GradientDescentState
+from denseflow.io import ModelFileError, atomic_write, load_checkpoint, save_checkpoint
+from denseflow.io.npz import digest, metadata_digest
+from denseflow.models import DeepNetwork, LogisticRegression, Network, ShallowNetwork
 from denseflow.training import Checkpoint, History
 
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
@@ -103,7 +105,7 @@ def test_file_layout_is_plain_arrays_and_json(model_file):
         assert sorted(npz.files) == ["W1", "W2", "b1", "b2", "metadata"]
         meta = json.loads(str(npz["metadata"]))
     assert meta["format"] == "denseflow-model"
-    assert meta["format_version"] == io.FORMAT_VERSION
+    assert meta["format_version"] == denseflow.io.FORMAT_VERSION
     assert meta["config"]["model"] == "ShallowNetwork"
     assert meta["layer_dims"] == [2, 4, 1]
     assert meta["class_names"] == ["red", "blue"]
@@ -175,7 +177,7 @@ def _rewrite(path, *, meta_edit=None, arrays_edit=None, fix_digests=True, fix_me
     if meta_edit:
         meta_edit(meta)
     if fix_digests:
-        meta["sha256"] = {k: io._digest(np.asarray(v)) for k, v in arrays.items()}
+        meta["sha256"] = {k: digest(np.asarray(v)) for k, v in arrays.items()}
     if fix_meta_digest:
         meta["metadata_sha256"] = metadata_digest(meta)
     np.savez(path, metadata=np.array(json.dumps(meta)), **arrays)
@@ -457,7 +459,8 @@ _CHILD = textwrap.dedent(
     """
     import os, sys, threading
     import numpy as np
-    from denseflow import DeepNetwork, io
+    import denseflow
+    from denseflow.models import DeepNetwork
 
     path, marker, mode = sys.argv[1:4]
     rng = np.random.default_rng(1)
@@ -476,7 +479,7 @@ _CHILD = textwrap.dedent(
     else:                    # "loop": keep saving; the parent kills at a random moment of a write
         open(marker, "w").close()
     for _ in range(10_000):
-        io.save(big, path)
+        denseflow.save(big, path)
     """
 )
 
@@ -511,5 +514,5 @@ def test_save_killed_midway_leaves_previous_file_loadable(tmp_path, shallow, pla
 def test_docstring_examples_run():
     import doctest
 
-    result = doctest.testmod(io, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    result = doctest.testmod(denseflow.io.modelfile, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted >= 5

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 import denseflow
-from denseflow import DeepNetwork, LogisticRegression, ShallowNetwork, TrainingDivergedError, datasets
-from denseflow.training import Checkpoint, StopTraining, train
+from denseflow import datasets
+from denseflow.models import DeepNetwork, LogisticRegression, Network, ShallowNetwork
+from denseflow.training import Checkpoint, StopTraining, TrainingDivergedError, train
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +108,9 @@ def test_cost_at_iteration_i_is_before_the_ith_update(flower):
     history = model.fit(X, Y)
     assert history.iterations == [0, 1, 2, 3, 4] and len(history.costs) == 5
     # Replay with the reference step-by-step path: cost i uses θ(i).
-    from denseflow.propagation import compute_cost, initialize_parameters, model_backward, model_forward, update_parameters
+    from denseflow.core.initializers import initialize_parameters
+    from denseflow.core.optimizers import update_parameters
+    from denseflow.core.propagation import compute_cost, model_backward, model_forward
 
     params = initialize_parameters([2, 3, 1], "random", 0)
     for i in range(5):
@@ -249,10 +252,10 @@ def test_train_function_on_a_separable_set_converges():
 
 def test_config_round_trip():
     model = DeepNetwork([4, 3, 1], hidden_activation="tanh", learning_rate=0.3, seed=5)
-    clone = denseflow.Network.from_config(model.get_config())
+    clone = Network.from_config(model.get_config())
     assert type(clone) is DeepNetwork and clone.get_config() == model.get_config()
     shallow = ShallowNetwork(n_h=7)
-    assert denseflow.Network.from_config(shallow.get_config()).n_h == 7
+    assert Network.from_config(shallow.get_config()).n_h == 7
 
 
 def test_import_denseflow_loads_only_numpy_and_scipy():
@@ -260,7 +263,7 @@ def test_import_denseflow_loads_only_numpy_and_scipy():
     # what NumPy and SciPy load themselves, must be NumPy or SciPy.
     code = (
         "import sys, numpy, scipy.special; before = set(sys.modules);"
-        "import denseflow, denseflow.models, denseflow.datasets, denseflow.training, denseflow.propagation;"
+        "import denseflow, denseflow.models, denseflow.datasets, denseflow.training, denseflow.core.propagation;"
         "new = {m.split('.')[0] for m in set(sys.modules) - before};"
         "print(sorted(new - set(sys.stdlib_module_names) - {'denseflow', 'numpy', 'scipy'}))"
     )
@@ -296,8 +299,9 @@ def test_divergence_is_caught_on_iterations_whose_cost_is_not_computed():
 
 
 def test_identity_output_defaults_to_squared_error_everywhere():
-    from denseflow.losses import default_loss
-    from denseflow.propagation import initialize_parameters, model_backward, model_forward
+    from denseflow.core.initializers import initialize_parameters
+    from denseflow.core.losses import default_loss
+    from denseflow.core.propagation import model_backward, model_forward
 
     assert default_loss("identity") == "squared_error"
     x = np.linspace(-1, 1, 20).reshape(1, -1)

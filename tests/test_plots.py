@@ -11,15 +11,16 @@ pytest.importorskip("matplotlib")
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.image import imread  # noqa: E402
 
-from denseflow import DeepNetwork, ShallowNetwork, datasets  # noqa: E402
-from denseflow.plots import (  # noqa: E402
+from denseflow import datasets
+from denseflow.models import DeepNetwork, ShallowNetwork
+from denseflow.plots import (
     plot_cost,
     plot_cost_overlay,
     plot_decision_boundary,
     plot_mislabeled,
     save_figure,
 )
-from denseflow.training import History  # noqa: E402
+from denseflow.training import History
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

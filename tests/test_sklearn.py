@@ -21,9 +21,9 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
-from denseflow import ShallowNetwork  # noqa: E402
-from denseflow.datasets import planar_flower  # noqa: E402
-from denseflow.sklearn import DenseClassifier, DenseRegressor  # noqa: E402
+from denseflow.datasets import planar_flower
+from denseflow.models import ShallowNetwork
+from denseflow.sklearn import DenseClassifier, DenseRegressor
 
 log = logging.getLogger(__name__)
 

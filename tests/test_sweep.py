@@ -1,4 +1,4 @@
-"""Tests for denseflow.sweep (Optuna sweeps): the grid once per point with several workers, killed
+"""Tests for denseflow.sweeps (Optuna sweeps): the grid once per point with several workers, killed
 workers and resume, on the journal file and on PostgreSQL; the course's hidden-size table; seeds;
 the trial budget; divergence; bad input.
 
@@ -22,8 +22,8 @@ from _polling import wait_for
 pytest.importorskip("optuna")
 
 import denseflow  # noqa: E402
-from denseflow import sweep_cli  # noqa: E402
-from denseflow.sweep import (  # noqa: E402
+from denseflow.cli import sweep as sweep_cli
+from denseflow.sweeps import (
     Choice,
     Range,
     create,
@@ -38,9 +38,9 @@ from denseflow.sweep import (  # noqa: E402
     status,
     worker,
 )
-from denseflow.sweeps.runner import start_workers  # noqa: E402
-from denseflow.sweeps.study import budget_used, load_study  # noqa: E402
-from denseflow.sweeps.trial_loop import trial_file  # noqa: E402
+from denseflow.sweeps.runner import start_workers
+from denseflow.sweeps.study import budget_used, load_study
+from denseflow.sweeps.trial import trial_file
 
 PG_URL = os.environ.get("DENSEFLOW_TEST_POSTGRES_URL")
 
@@ -555,7 +555,7 @@ def test_import_denseflow_does_not_load_optuna():
     import subprocess
     import sys
 
-    code = ("import sys, denseflow, denseflow.sweep, denseflow.sweep_cli; "
+    code = ("import sys, denseflow, denseflow.sweeps, denseflow.cli.sweep; "
             "print(sorted(m for m in ('optuna', 'sqlalchemy', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

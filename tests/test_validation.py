@@ -3,16 +3,16 @@
 import numpy as np
 import pytest
 
-from denseflow import DeepNetwork, LogisticRegression, ShallowNetwork
-from denseflow.initializers import initialize_parameters
-from denseflow.propagation import (
+from denseflow.core.initializers import initialize_parameters
+from denseflow.core.optimizers import update_parameters
+from denseflow.core.propagation import (
     compute_cost,
     linear_backward,
     linear_forward,
     model_backward,
     model_forward,
-    update_parameters,
 )
+from denseflow.models import DeepNetwork, LogisticRegression, ShallowNetwork
 
 X = np.arange(12, dtype=float).reshape(3, 4) / 10
 Y = np.array([[0, 1, 0, 1]])

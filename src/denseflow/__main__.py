@@ -1,6 +1,6 @@
 """``python -m denseflow``: the same as the ``denseflow`` command."""
 
-from .cli import main
+from denseflow.cli.app import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

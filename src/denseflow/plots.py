@@ -9,7 +9,8 @@ matplotlib is imported inside the functions: ``import denseflow`` does not load 
 
 Examples
 --------
->>> from denseflow import ShallowNetwork, datasets
+>>> from denseflow import datasets
+>>> from denseflow.models import ShallowNetwork
 >>> from denseflow.plots import plot_cost, plot_decision_boundary
 >>> X, Y = datasets.planar_flower()
 >>> model = ShallowNetwork(n_h=4, num_iterations=200, course=True, seed=2)
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validation import check_positive_int, check_XY
+from denseflow.core.validation import check_positive_int, check_XY
 
 __all__ = [
     "plot_cost",
@@ -48,7 +49,7 @@ def _figure(figsize):
 
 
 def _as_history(history, name="history"):
-    from .training import History
+    from denseflow.training.loop import History
 
     if isinstance(history, History):
         return history
@@ -193,7 +194,7 @@ def plot_mislabeled(model, X, Y, images=None, classes=None, *, image_shape=(64, 
     matplotlib.figure.Figure
         With a note instead of images when nothing is mislabeled.
     """
-    from .datasets import columns_to_images
+    from denseflow.datasets.cat import columns_to_images
 
     X, Y = check_XY(X, Y, owner="plot_mislabeled")
     max_images = check_positive_int(max_images, "max_images", "plot_mislabeled")
@@ -280,7 +281,7 @@ def save_figure(fig, path, *, dpi: int = 100) -> Path:
     -------
     Path
     """
-    from .io import atomic_write
+    from denseflow.io.npz import atomic_write
 
     path = Path(path)
     fmt = path.suffix[1:].lower() or "png"

@@ -18,7 +18,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ._validation import check_choice
+from denseflow.core.validation import check_choice
 
 __all__ = ["Figure", "EXPERIMENTS", "run", "format_table"]
 
@@ -52,8 +52,13 @@ EXACT = 1e-12
 
 def _engine(data_dir=None):
     """Step-by-step numbers of the week-4 assignment (propagation functions)."""
-    from .initializers import initialize_parameters
-    from .propagation import compute_cost, linear_backward, linear_forward, model_forward
+    from denseflow.core.initializers import initialize_parameters
+    from denseflow.core.propagation import (
+        compute_cost,
+        linear_backward,
+        linear_forward,
+        model_forward,
+    )
 
     figs = []
     p = initialize_parameters([5, 4, 3], method="random", seed=3, course=True)
@@ -79,8 +84,8 @@ def _engine(data_dir=None):
 
 def _planar(data_dir=None):
     """Week 3: the flower with one hidden layer of 4 tanh units, and the hidden-size table."""
-    from .datasets import planar_flower
-    from .models import ShallowNetwork
+    from denseflow.datasets.planar import planar_flower
+    from denseflow.models.networks import ShallowNetwork
 
     X, Y = planar_flower()
     model = ShallowNetwork(n_h=4, learning_rate=1.2, num_iterations=10000, seed=2, course=True)
@@ -101,8 +106,8 @@ def _planar(data_dir=None):
 
 
 def _cat_logistic(data_dir):
-    from .datasets import load_cat
-    from .models import LogisticRegression
+    from denseflow.datasets.cat import load_cat
+    from denseflow.models.networks import LogisticRegression
 
     d = load_cat(data_dir)
     model = LogisticRegression(learning_rate=0.005, num_iterations=2000)
@@ -116,8 +121,8 @@ def _cat_logistic(data_dir):
 
 
 def _cat_two_layer(data_dir):
-    from .datasets import load_cat
-    from .models import DeepNetwork
+    from denseflow.datasets.cat import load_cat
+    from denseflow.models.networks import DeepNetwork
 
     d = load_cat(data_dir)
     model = DeepNetwork([12288, 7, 1], initialization="random", learning_rate=0.0075,
@@ -131,8 +136,8 @@ def _cat_two_layer(data_dir):
 
 
 def _cat_deep(data_dir):
-    from .datasets import load_cat
-    from .models import DeepNetwork
+    from denseflow.datasets.cat import load_cat
+    from denseflow.models.networks import DeepNetwork
 
     d = load_cat(data_dir)
     model = DeepNetwork([12288, 20, 7, 5, 1], initialization="scaled", learning_rate=0.0075,

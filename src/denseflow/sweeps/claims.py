@@ -16,8 +16,8 @@ import contextlib
 import signal
 import threading
 
-from .storage import import_optuna
-from .study import requeue, this_worker, trial_id
+from denseflow.sweeps.storage import import_optuna
+from denseflow.sweeps.study import requeue, this_worker, trial_id
 
 __all__ = ["INTERRUPTED", "Held", "interrupts_held", "record_worker", "claim", "ask", "waiting", "pop_waiting",
            "give_back"]

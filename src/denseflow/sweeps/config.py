@@ -34,8 +34,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..datasets import DATASETS
-from .space import HYPERPARAMETERS, Choice, Range, check_value, grid_points, space_from_dict, space_to_dict
+from denseflow.datasets.planar import DATASETS
+from denseflow.sweeps.space import (
+    HYPERPARAMETERS,
+    Choice,
+    Range,
+    check_value,
+    grid_points,
+    space_from_dict,
+    space_to_dict,
+)
 
 __all__ = ["SweepConfig", "SweepData", "MODEL_NAMES", "SAMPLERS", "DATASET_NAMES"]
 
@@ -243,7 +251,7 @@ class SweepConfig:
 
     def load_data(self) -> SweepData:
         """Load the sweep's data (and split off the validation set), the same on every worker."""
-        from .. import datasets
+        from denseflow import datasets
 
         X_val = Y_val = None
         if self.dataset == "cat":
@@ -265,7 +273,11 @@ class SweepConfig:
 
     def build_model(self, params: dict, seed: int, data: SweepData):
         """The unfitted model of one trial."""
-        from ..models import DeepNetwork, LogisticRegression, ShallowNetwork
+        from denseflow.models.networks import (
+            DeepNetwork,
+            LogisticRegression,
+            ShallowNetwork,
+        )
 
         hp = self.hyperparameters(params)
         kwargs = dict(seed=int(seed), course=self.course, cost_every=self.cost_every, standardize=self.standardize)

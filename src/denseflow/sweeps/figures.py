@@ -103,8 +103,8 @@ def report_figure(report: dict, curves: dict):
     curves : dict
         ``{trial number: {"iterations": [...], "costs": [...]}}``.
     """
-    from ..plots import plot_cost_overlay
-    from ..training import History
+    from denseflow.plots import plot_cost_overlay
+    from denseflow.training.loop import History
 
     space = report["settings"]["space"]
     names = list(space)

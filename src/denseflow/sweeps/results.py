@@ -14,8 +14,8 @@ import math
 import shutil
 from pathlib import Path
 
-from .storage import redact
-from .study import Sweep, load_study, open_sweep
+from denseflow.sweeps.storage import redact
+from denseflow.sweeps.study import Sweep, load_study, open_sweep
 
 __all__ = ["collect", "format_table", "format_status", "write_report", "status_counts"]
 
@@ -87,7 +87,7 @@ def _gather(sweep):
 
 
 def _grid_size(config):
-    from .space import grid_points
+    from denseflow.sweeps.space import grid_points
 
     return grid_points(config.space)
 
@@ -145,7 +145,7 @@ def _copy_best(report: dict, directory: Path):
     best = report["best"]
     if best is None or best["model_path"] is None or not Path(best["model_path"]).exists():
         return None
-    from ..io import atomic_write
+    from denseflow.io.npz import atomic_write
 
     target = directory / "best.npz"
     with open(best["model_path"], "rb") as src, atomic_write(target) as dst:
@@ -163,14 +163,14 @@ def write_report(sweep, *, plots: bool = True) -> dict:
     if best is not None:
         files["best_model"] = str(best)
     if plots and any(r["state"] in ("COMPLETE", "FAIL") for r in report["trials"]):
-        from ..plots import save_figure
-        from .figures import report_figure
+        from denseflow.plots import save_figure
+        from denseflow.sweeps.figures import report_figure
 
         fig = report_figure(report, curves)
         if fig is not None:
             files["picture"] = str(save_figure(fig, sweep.directory / "report.png", dpi=110))
     report["files"] = files
-    from ..io import write_json
+    from denseflow.io.npz import write_json
 
     write_json(sweep.directory / "report.json", report, indent=1, default=str)
     return report

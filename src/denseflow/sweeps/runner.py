@@ -1,13 +1,13 @@
 """The sweep's verbs: create, run workers, resume, status, report — and the one-shot run.
 
-Local workers are separate processes (``python -m denseflow.sweep_cli worker SWEEP_DIR``), one
+Local workers are separate processes (``python -m denseflow.cli.sweep worker SWEEP_DIR``), one
 per core by default, each limited to one BLAS thread so that they do not fight over the cores.
 On several machines, run ``denseflow sweep create --storage postgresql://…`` once, then
 ``denseflow sweep worker --storage … --study-name …`` on each machine.
 
 Examples
 --------
->>> from denseflow.sweep import run_sweep  # doctest: +SKIP
+>>> from denseflow.sweeps.runner import run_sweep  # doctest: +SKIP
 >>> report = run_sweep("sweeps/hidden", dataset="planar", model="shallow",
 ...                    grid=["n_h=1,2,3,4,5,20,50"], learning_rate=1.2, iterations=5000,
 ...                    course=True, seed=2, workers=2)  # doctest: +SKIP
@@ -21,13 +21,19 @@ import os
 import subprocess
 import sys
 
-from .config import SweepConfig
-from .results import collect, write_report
-from .space import load_space_file, parse_grid, parse_ranges
-from .storage import JOURNAL, import_optuna
-from .study import Sweep, create_study, load_study, open_sweep, reap_dead_trials
-from .stacking import STACK_DEFAULT
-from .trial_loop import run_worker
+from denseflow.sweeps.config import SweepConfig
+from denseflow.sweeps.results import collect, write_report
+from denseflow.sweeps.space import load_space_file, parse_grid, parse_ranges
+from denseflow.sweeps.stacking import STACK_DEFAULT
+from denseflow.sweeps.storage import JOURNAL, import_optuna
+from denseflow.sweeps.study import (
+    Sweep,
+    create_study,
+    load_study,
+    open_sweep,
+    reap_dead_trials,
+)
+from denseflow.sweeps.trial_loop import run_worker
 
 __all__ = ["make_config", "create", "start_workers", "wait_workers", "run_workers", "run_sweep", "resume",
            "worker", "status", "report", "rerun_trial"]
@@ -79,7 +85,7 @@ def create(out, *, storage=None, study_name=None, **settings) -> Sweep:
     Sweep
     """
     config = make_config(**settings)
-    from .storage import check_storage_url
+    from denseflow.sweeps.storage import check_storage_url
 
     check_storage_url(storage or os.environ.get("DENSEFLOW_SWEEP_STORAGE"))
     config.load_data()  # fail now (missing files, bad CSV), not in every worker
@@ -98,7 +104,7 @@ def start_workers(sweep: Sweep, n: int, *, verbose: bool = True, storage=None, s
             env.setdefault(var, "1")
     if storage:
         env["DENSEFLOW_SWEEP_STORAGE"] = storage  # keeps a password off the command line
-    cmd = [sys.executable, "-m", "denseflow.sweep_cli", "worker", str(sweep.directory),
+    cmd = [sys.executable, "-m", "denseflow.cli.sweep", "worker", str(sweep.directory),
            "--study-name", sweep.study_name]
     cmd += ["--stack", str(_stack(stack)), "--share", str(n)]
     if not verbose:
@@ -196,7 +202,7 @@ def worker(sweep, *, max_trials=None, verbose: bool = True, storage=None, study_
     On a database sweep run from a machine without the sweep folder, ``sweep`` is the folder
     where this machine's trial files go (a ``sweep.json`` is written there for later reports).
     """
-    from .study import SWEEP_FILE, _write_sweep_file
+    from denseflow.sweeps.study import SWEEP_FILE, _write_sweep_file
 
     sweep = sweep if isinstance(sweep, Sweep) else open_sweep(sweep, storage=storage, study_name=study_name)
     if sweep.storage != JOURNAL and not (sweep.directory / SWEEP_FILE).exists():

@@ -41,8 +41,8 @@ import math
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..activations import HIDDEN_ACTIVATIONS
-from ..initializers import INITIALIZERS
+from denseflow.core.activations import HIDDEN_ACTIVATIONS
+from denseflow.core.initializers import INITIALIZERS
 
 __all__ = [
     "Hyperparameter",

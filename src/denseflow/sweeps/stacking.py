@@ -1,7 +1,7 @@
 """Grid points that differ only in their learning rate (and seed): trained together, stacked.
 
 A grid over learning rates trains one architecture on one data set again and again.
-:func:`denseflow.stacked.train_stacked` trains K such models in one batched computation, each
+:func:`denseflow.training.train_stacked` trains K such models in one batched computation, each
 bit-identical to its own run, and a sweep worker uses it for the WAITING grid points it claims
 together (``--stack K``). This module decides which trials may share a computation
 (:func:`stack_key`) and fits their models from one stacked run (:func:`fit_stacked`), leaving each
@@ -35,8 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .claims import claim, give_back, waiting
-from .config import SweepData
+from denseflow.sweeps.claims import claim, give_back, waiting
+from denseflow.sweeps.config import SweepData
 
 __all__ = ["STACK_DEFAULT", "stack_key", "fit_stacked", "run_stacked_trials"]
 
@@ -53,7 +53,7 @@ def stack_key(model, data: SweepData) -> str | None:
     The model's configuration without its learning rate and seed, as a JSON string. None for a
     hidden activation the stacked engine lacks.
     """
-    from ..fast import SUPPORTED_HIDDEN
+    from denseflow.training.fast import SUPPORTED_HIDDEN
 
     cfg = model.get_config()
     if model.hidden_activation not in SUPPORTED_HIDDEN:
@@ -66,7 +66,7 @@ def stack_key(model, data: SweepData) -> str | None:
 
 
 def fit_stacked(models, data: SweepData) -> list:
-    """Fit ``models`` (equal :func:`stack_key`) in one :func:`~denseflow.stacked.train_stacked` run.
+    """Fit ``models`` (equal :func:`stack_key`) in one :func:`~denseflow.training.train_stacked` run.
 
     Each model ends as ``model.fit(data.X, data.Y, data.X_val, data.Y_val)`` leaves it: the
     fitted attributes ``parameters_``, ``history_``, ``optimizer_state_`` (not for a diverged
@@ -79,7 +79,7 @@ def fit_stacked(models, data: SweepData) -> list:
         Per model, its :class:`~denseflow.training.History`, or the
         :class:`~denseflow.training.TrainingDivergedError` that ``fit`` would have raised.
     """
-    from ..stacked import train_stacked
+    from denseflow.training.stacked import train_stacked
 
     keys = {stack_key(m, data) for m in models}
     if len(keys) != 1 or None in keys:
@@ -123,7 +123,7 @@ def run_stacked_trials(study, storage, trials, config, data, directory, *, heart
     """Run claimed grid ``trials`` that differ only in learning rate and seed in one stacked run.
 
     Each trial's model file, history and result are those of
-    :func:`~denseflow.sweeps.trial_loop.run_trial` (bit-identical numbers; ``seconds`` is the
+    :func:`~denseflow.sweeps.trial.run_trial` (bit-identical numbers; ``seconds`` is the
     stacked run's time shared out, and ``stacked`` the number of trials trained together). When
     the stacked run itself fails, the trials are run one by one.
 
@@ -131,10 +131,18 @@ def run_stacked_trials(study, storage, trials, config, data, directory, *, heart
     -------
     list of {'complete', 'diverged', 'error'}
     """
-    from ..training import TrainingDivergedError
-    from .study import trial_id
-    from .trial_loop import (_fail, _Heartbeat, _log, _params_and_seed, _record_if_needed, _report_complete,
-                             _report_diverged, run_trial)
+    from denseflow.sweeps.study import trial_id
+    from denseflow.sweeps.trial import (
+        _fail,
+        _Heartbeat,
+        _log,
+        _params_and_seed,
+        _record_if_needed,
+        _report_complete,
+        _report_diverged,
+        run_trial,
+    )
+    from denseflow.training.loop import TrainingDivergedError
 
     if len(trials) == 1:
         return [run_trial(study, storage, trials[0], config, data, directory, heartbeat=heartbeat,
@@ -193,7 +201,7 @@ def _claim_stack(study, storage, study_id, first, config, data, *, limit, share,
     ``claims.pop_waiting``, which records this worker at once (and in ``held``). At most ⌈waiting / share⌉ are
     taken, so that ``share`` workers starting together all get work.
     """
-    from .study import trial_id
+    from denseflow.sweeps.study import trial_id
 
     def key(params):
         try:

@@ -212,7 +212,11 @@ def open_storage(storage: str, directory, *, create: bool = False, heartbeat_int
     """
     optuna = import_optuna()
     if storage == JOURNAL:
-        from optuna.storages.journal import JournalFileBackend, JournalFileSymlinkLock, JournalStorage
+        from optuna.storages.journal import (
+            JournalFileBackend,
+            JournalFileSymlinkLock,
+            JournalStorage,
+        )
 
         path = Path(directory) / JOURNAL_FILE
         if not create and not path.exists():

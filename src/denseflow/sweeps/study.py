@@ -24,9 +24,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
-from .config import SweepConfig
-from .space import grid_points
-from .storage import JOURNAL, check_storage_url, import_optuna, open_storage, redact
+from denseflow.sweeps.config import SweepConfig
+from denseflow.sweeps.space import grid_points
+from denseflow.sweeps.storage import (
+    JOURNAL,
+    check_storage_url,
+    import_optuna,
+    open_storage,
+    redact,
+)
 
 __all__ = [
     "Sweep",
@@ -60,7 +66,7 @@ class Sweep(NamedTuple):
 def _write_sweep_file(sweep: Sweep):
     doc = {"format": "denseflow-sweep", "version": 1, "storage": redact(sweep.storage),
            "study_name": sweep.study_name}
-    from ..io import write_json  # temporary file, fsync, rename, fsync of the folder
+    from denseflow.io.npz import write_json
 
     sweep.directory.mkdir(parents=True, exist_ok=True)
     write_json(sweep.directory / SWEEP_FILE, doc, indent=2)

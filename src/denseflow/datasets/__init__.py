@@ -1,0 +1,75 @@
+"""Data sets in the course's layout: X (n_x, m), one column per example, and Y (1, m).
+
+==============  ==============================================================================
+module          holds
+==============  ==============================================================================
+``planar``      :func:`planar_flower` (the course's flower, bit for bit), :func:`noisy_moons`,
+                :func:`noisy_circles`, :func:`blobs`, :func:`gaussian_quantiles`;
+                :data:`DATASETS` / :func:`load_dataset` by their command-line names
+``cat``         :func:`load_cat` / :func:`load_cat_images`: the cat-vs-non-cat HDF5 files of
+                weeks 2 and 4; :func:`columns_to_images`
+``csvfile``     :func:`load_csv` / :func:`load_features_csv`: your own table, one row per
+                example; :func:`standardize`, :func:`standardization_stats`
+``common``      :func:`train_val_split` and what the sets share
+==============  ==============================================================================
+
+Import the public names from ``denseflow.datasets``. All labels are returned as float64 0.0/1.0
+(the course uses uint8 for the flower and int64 for the cats; the models accept any of them, and
+float64 avoids unsigned wrap-around in ``1 - Y``).
+
+Only NumPy is imported here. h5py and scikit-learn are imported inside the functions that need
+them, so ``import denseflow`` stays light; install them with ``pip install "denseflow[data]"``.
+
+Examples
+--------
+>>> from denseflow.datasets import planar_flower
+>>> X, Y = planar_flower()
+>>> X.shape, Y.shape
+((2, 400), (1, 400))
+"""
+
+from denseflow.datasets.cat import (
+    CatData,
+    CatImages,
+    columns_to_images,
+    load_cat,
+    load_cat_images,
+)
+from denseflow.datasets.common import train_val_split
+from denseflow.datasets.csvfile import (
+    CsvData,
+    load_csv,
+    load_features_csv,
+    standardization_stats,
+    standardize,
+)
+from denseflow.datasets.planar import (
+    DATASETS,
+    blobs,
+    gaussian_quantiles,
+    load_dataset,
+    noisy_circles,
+    noisy_moons,
+    planar_flower,
+)
+
+__all__ = [
+    "planar_flower",
+    "noisy_moons",
+    "noisy_circles",
+    "blobs",
+    "gaussian_quantiles",
+    "DATASETS",
+    "load_dataset",
+    "CatData",
+    "CatImages",
+    "load_cat",
+    "load_cat_images",
+    "columns_to_images",
+    "CsvData",
+    "load_csv",
+    "load_features_csv",
+    "standardization_stats",
+    "standardize",
+    "train_val_split",
+]

@@ -1,0 +1,402 @@
+"""Models: logistic regression, a one-hidden-layer network, an L-layer network.
+
+All three are the same object, a :class:`Network` of layer sizes [n_x, n[1], …, n[L]], with the
+course's defaults for each:
+
+================== ==================== ============== ================= =============
+model              layers               hidden g       initialization    α, iterations
+================== ==================== ============== ================= =============
+LogisticRegression [n_x, 1]             —              zeros             0.005, 2000
+ShallowNetwork     [n_x, n_h, n_y]      tanh           random (×0.01)    1.2, 10000
+DeepNetwork        ``layer_dims``       relu           scaled (/√n[l−1]) 0.0075, 2500
+================== ==================== ============== ================= =============
+
+The output is a sigmoid for binary labels Y (1, m) with values 0/1, and a softmax for several
+classes (Y one-hot (C, m), or a (1, m) row of integer labels, converted once); ``"identity"``
+with squared error gives a regressor.
+
+Examples
+--------
+>>> from denseflow import datasets
+>>> from denseflow.models import ShallowNetwork
+>>> X, Y = datasets.planar_flower()
+>>> model = ShallowNetwork(n_h=4, num_iterations=1000, course=True, seed=2)
+>>> history = model.fit(X, Y)
+>>> round(history.costs[0], 6)
+0.693048
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from denseflow.core.activations import get_activation, leaky_relu
+from denseflow.core.losses import cost_of, default_loss, get_loss
+from denseflow.core.propagation import _model_forward
+from denseflow.core.validation import (
+    check_layer_dims,
+    check_positive_int,
+    check_X,
+    check_XY,
+)
+
+# The hyperparameters (config), the preparation of fit's inputs (fitting) and the target encoding
+# (targets) are the package's other modules.
+from denseflow.models.config import network_config, validate_hyperparameters
+from denseflow.models.fitting import (
+    PreparedFit,
+    check_sample_weight,
+    fit_callbacks,
+    prepare_fit,
+    start_parameters,
+    transform_X,
+)
+from denseflow.models.targets import encode_targets
+from denseflow.training.loop import (
+    Checkpoint,
+    TrainingDivergedError,
+    accuracy_of,
+    predict_labels,
+    train,
+)
+
+__all__ = ["Network", "LogisticRegression", "ShallowNetwork", "DeepNetwork", "MODELS"]
+
+
+class NotFittedError(ValueError, AttributeError):
+    """The model has not been fitted yet (same spirit as scikit-learn's)."""
+
+
+class Network:
+    """A fully connected network trained by full-batch gradient descent, the course's way.
+
+    Parameters
+    ----------
+    layer_dims : list of int or None
+        [n_x, n[1], …, n[L]]. ``None`` lets :meth:`fit` take n_x and the output size from the data
+        (with ``hidden_layers`` in between).
+    hidden_layers : tuple of int
+        Hidden sizes used when ``layer_dims`` is None.
+    hidden_activation : str
+        A hidden activation from :data:`denseflow.core.activations.ACTIVATIONS`.
+    output_activation : {'auto', 'sigmoid', 'softmax', 'identity'}
+        'auto': sigmoid for one output row, softmax for several classes.
+    learning_rate : float
+        α.
+    num_iterations : int
+        Number of gradient-descent updates.
+    initialization : {'zeros', 'random', 'scaled', 'he', 'xavier'}
+    seed : int or None
+        Seed of the initialization. Same seed → bit-identical parameters.
+    course : bool
+        Draw with the legacy ``RandomState(seed)`` as the course's notebooks do.
+    dtype : {'float64', 'float32'}
+    leaky_slope : float
+        Slope of leaky ReLU for z < 0.
+    standardize : bool
+        Standardize each feature with the training mean and std, stored with the model and
+        applied to every later input.
+    cost_every : int
+        Compute the cost every this many iterations (1: every iteration).
+    print_every : int or None
+        Report the cost every this many iterations through ``callback`` (default: print, as the
+        course does).
+    callback : callable or None
+        ``callback(event)`` with a :class:`denseflow.training.TrainingEvent`.
+
+    Attributes
+    ----------
+    parameters_ : dict
+        Learned W1, b1, …, WL, bL.
+    history_ : History
+    layer_dims_ : list of int
+    classes_ : ndarray
+        The class labels (for classifiers).
+    """
+
+    _name = "Network"
+    _defaults = dict(
+        hidden_activation="relu",
+        learning_rate=0.0075,
+        num_iterations=2500,
+        initialization="scaled",
+    )
+
+    def __init__(
+        self,
+        layer_dims=None,
+        *,
+        hidden_layers=(),
+        hidden_activation=None,
+        output_activation="auto",
+        learning_rate=None,
+        num_iterations=None,
+        initialization=None,
+        seed=None,
+        course=False,
+        dtype="float64",
+        leaky_slope=0.01,
+        standardize=False,
+        loss=None,
+        cost_every=1,
+        print_every=None,
+        callback=None,
+    ):
+        d = self._defaults
+        self.layer_dims = layer_dims
+        self.hidden_layers = hidden_layers
+        self.hidden_activation = d["hidden_activation"] if hidden_activation is None else hidden_activation
+        self.output_activation = output_activation
+        self.learning_rate = d["learning_rate"] if learning_rate is None else learning_rate
+        self.num_iterations = d["num_iterations"] if num_iterations is None else num_iterations
+        self.initialization = d["initialization"] if initialization is None else initialization
+        self.seed = seed
+        self.course = course
+        self.dtype = dtype
+        self.leaky_slope = leaky_slope
+        self.standardize = standardize
+        self.loss = loss
+        self.cost_every = cost_every
+        self.print_every = print_every
+        self.callback = callback
+
+    # ------------------------------------------------------------------ configuration
+
+    def get_config(self) -> dict:
+        """The hyperparameters as a JSON-able dict (what model files store)."""
+        return network_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Network":
+        """Rebuild an unfitted model from :meth:`get_config`'s dict."""
+        config = dict(config)
+        name = config.pop("model", cls.__name__)
+        klass = MODELS.get(name, cls) if cls is Network else cls
+        return klass._from_config(config)
+
+    @classmethod
+    def _from_config(cls, config):
+        return Network(**config) if cls is Network else cls(**config)
+
+    def _validate_hyperparameters(self):
+        validate_hyperparameters(self)
+
+    @property
+    def _np_dtype(self):
+        return np.dtype(self.dtype)
+
+    def _hidden(self):
+        if self.hidden_activation == "leaky_relu":
+            return leaky_relu(self.leaky_slope)
+        return get_activation(self.hidden_activation, "hidden_activation", type(self).__name__, hidden=True)
+
+    # ------------------------------------------------------------------ data handling
+
+    def _prepare_X(self, X, name="X"):
+        self._check_fitted()
+        X = check_X(X, self.layer_dims_[0], name=name, owner=type(self).__name__)
+        return transform_X(X, self.input_mean_, self.input_std_, self._np_dtype)
+
+    def _check_fitted(self):
+        if not hasattr(self, "parameters_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with appropriate "
+                f"arguments before using this model."
+            )
+
+    # ------------------------------------------------------------------ training
+
+    def fit(self, X, Y, X_val=None, Y_val=None, *, sample_weight=None, resume_from: Checkpoint | None = None,
+            class_names=None, initial_parameters=None):
+        """Train by full-batch gradient descent and return the :class:`History`.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_x, m)
+        Y : ndarray, shape (1, m) binary labels, (C, m) one-hot, or (1, m) integer classes
+        X_val, Y_val : ndarray, optional
+            Validation data, recorded in ``history_.val_costs`` / ``val_accuracies``.
+        sample_weight : ndarray, shape (1, m) or (m,), optional
+            Non-negative weights of the examples in the cost and gradients.
+        resume_from : Checkpoint, optional
+            Continue an interrupted run exactly (same data, same hyperparameters).
+        class_names : list of str, optional
+            Human-readable class names, stored with the model.
+        initial_parameters : dict, optional
+            Start from these parameters instead of initializing (warm start).
+
+        Returns
+        -------
+        History
+        """
+        prepared = self._prepare_fit(X, Y, X_val, Y_val, class_names)
+        dims, Xp, Yt, Xv, Yv = prepared.arrays
+        weights = check_sample_weight(sample_weight, Xp.shape[1], self._np_dtype)
+        params, resume_from = start_parameters(self, dims, resume_from, initial_parameters)
+        callbacks = fit_callbacks(self.print_every, self.callback)
+        try:
+            result = train(
+                params, Xp, Yt,
+                hidden_activation=self._hidden(),
+                output_activation=prepared.attributes["output_"],
+                loss=self._loss_name(prepared.attributes["output_"]),
+                learning_rate=self.learning_rate,
+                num_iterations=self.num_iterations,
+                X_val=Xv, Y_val=Yv,
+                sample_weight=weights,
+                cost_every=self.cost_every,
+                callbacks=callbacks,
+                resume_from=resume_from,
+            )
+        except TrainingDivergedError as err:
+            # The last finite parameters are kept, with the history up to them.
+            self._set_fitted(prepared.attributes, err.result)
+            raise
+        self._set_fitted(prepared.attributes, result)
+        return self.history_
+
+    def _prepare_fit(self, X, Y, X_val=None, Y_val=None, class_names=None) -> PreparedFit:
+        """Checks, target encoding and standardization for :meth:`fit`, without changing ``self``.
+
+        The arrays training runs on and the learned attributes that describe the data, which
+        :meth:`_set_fitted` assigns once training has run (see :func:`denseflow.models.fitting.prepare_fit`).
+        """
+        return prepare_fit(self, X, Y, X_val, Y_val, class_names)
+
+    def _set_fitted(self, attributes: dict, result):
+        """Assign the learned attributes after training (``result``: a TrainingResult)."""
+        for name, value in attributes.items():
+            setattr(self, name, value)
+        self.parameters_ = result.parameters
+        self.history_ = result.history
+        self.optimizer_state_ = result.optimizer_state
+
+    def _loss_name(self, output=None):
+        if self.loss is not None:
+            return self.loss
+        return default_loss(self.output_ if output is None else output)
+
+    # ------------------------------------------------------------------ inference
+
+    def _forward(self, X, name="X"):
+        Xp = self._prepare_X(X, name)
+        return _model_forward(Xp, self.parameters_, self._hidden(), get_activation(self.output_))
+
+    def predict_proba(self, X):
+        """A[L]: P(y = 1 | x) (1, m) for a sigmoid output, class probabilities (C, m) for softmax."""
+        return self._forward(X)[0]
+
+    def predict(self, X):
+        """Labels (1, m): 1 iff p > 0.5 (sigmoid), the argmax class (softmax), ŷ (identity)."""
+        AL = self.predict_proba(X)
+        if self.output_ == "identity":
+            return AL
+        return predict_labels(AL, get_activation(self.output_))
+
+    def accuracy(self, X, Y) -> float:
+        """Fraction of the examples of (X, Y) predicted right."""
+        self._check_fitted()
+        X, Y = check_XY(X, Y, n_x=self.layer_dims_[0], owner=type(self).__name__)
+        if self.output_ == "identity":
+            raise ValueError("accuracy is for classifiers; this model has an identity output. Use cost().")
+        Yt = encode_targets(Y, self.output_, self.classes_)
+        AL, _ = self._forward(X)
+        return accuracy_of(AL, Yt, get_activation(self.output_))
+
+    def cost(self, X, Y) -> float:
+        """J of the fitted parameters on (X, Y)."""
+        self._check_fitted()
+        X, Y = check_XY(X, Y, n_x=self.layer_dims_[0], owner=type(self).__name__)
+        Yt = encode_targets(Y, self.output_, self.classes_)
+        AL, caches = self._forward(X)
+        return cost_of(get_loss(self._loss_name()), self.output_, AL, Yt, caches[-1].Z)
+
+    def __repr__(self):
+        cfg = self.get_config()
+        cfg.pop("model")
+        args = ", ".join(f"{k}={v!r}" for k, v in cfg.items() if v not in (None, [], ()))
+        return f"{type(self).__name__}({args})"
+
+
+class LogisticRegression(Network):
+    """Logistic regression: a network with no hidden layer, ŷ = σ(w x + b), zero initialization.
+
+    Defaults follow the course's week-2 assignment (α = 0.005, 2000 iterations, zeros).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0., 1., 2., 3.]]); Y = np.array([[0, 0, 1, 1]])
+    >>> model = LogisticRegression(learning_rate=0.5, num_iterations=500)
+    >>> _ = model.fit(X, Y)
+    >>> model.predict(X)
+    array([[0, 0, 1, 1]])
+    """
+
+    _defaults = dict(hidden_activation="relu", learning_rate=0.005, num_iterations=2000, initialization="zeros")
+
+    def __init__(self, *, learning_rate=None, num_iterations=None, initialization=None, **kwargs):
+        kwargs.pop("layer_dims", None)
+        kwargs.pop("hidden_layers", None)
+        kwargs.pop("hidden_activation", None)
+        super().__init__(None, learning_rate=learning_rate, num_iterations=num_iterations,
+                         initialization=initialization, **kwargs)
+
+    def get_config(self):
+        cfg = super().get_config()
+        for k in ("layer_dims", "hidden_layers", "hidden_activation"):
+            cfg.pop(k)
+        return cfg
+
+
+class ShallowNetwork(Network):
+    """One hidden layer of ``n_h`` units: [LINEAR → tanh] → LINEAR → sigmoid (course week 3).
+
+    Defaults follow the course (tanh, α = 1.2, 10,000 iterations, W ~ randn · 0.01).
+    """
+
+    _defaults = dict(hidden_activation="tanh", learning_rate=1.2, num_iterations=10000, initialization="random")
+
+    def __init__(self, n_h=4, hidden_activation=None, **kwargs):
+        kwargs.pop("layer_dims", None)
+        kwargs.pop("hidden_layers", None)
+        self.n_h = n_h
+        super().__init__(None, hidden_layers=(n_h,), hidden_activation=hidden_activation, **kwargs)
+
+    def _validate_hyperparameters(self):
+        check_positive_int(self.n_h, "n_h", "ShallowNetwork")
+        self.hidden_layers = (self.n_h,)
+        super()._validate_hyperparameters()
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.pop("layer_dims")
+        cfg.pop("hidden_layers")
+        cfg["n_h"] = int(self.n_h)
+        return cfg
+
+
+class DeepNetwork(Network):
+    """An L-layer network [LINEAR → relu]×(L−1) → LINEAR → sigmoid (course week 4).
+
+    ``layer_dims`` includes n_x and the output size, as the course writes ``layers_dims``.
+    Defaults: relu, α = 0.0075, 2500 iterations, W ~ randn / √n[l−1].
+    """
+
+    _defaults = dict(hidden_activation="relu", learning_rate=0.0075, num_iterations=2500, initialization="scaled")
+
+    def __init__(self, layer_dims, hidden_activation=None, **kwargs):
+        kwargs.pop("hidden_layers", None)
+        super().__init__(layer_dims, hidden_activation=hidden_activation, **kwargs)
+
+    def _validate_hyperparameters(self):
+        check_layer_dims(self.layer_dims, "layer_dims", "DeepNetwork")
+        super()._validate_hyperparameters()
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg.pop("hidden_layers")
+        return cfg
+
+
+MODELS = {cls.__name__: cls for cls in (Network, LogisticRegression, ShallowNetwork, DeepNetwork)}

@@ -1,0 +1,60 @@
+"""Training: the loop around the course's iteration, and the engines that compute it.
+
+==============  ==============================================================================
+module          holds
+==============  ==============================================================================
+``loop``        :func:`train`: iterations, :class:`History` (cost before each update), callbacks,
+                :class:`Checkpoint` and exact resume, the divergence guard
+``engines``     :class:`ReferenceEngine` (the step-by-step course functions) and
+                :func:`make_engine`, which picks the engine for a network
+``fast``        :class:`FastEngine`: the same iteration on buffers allocated once, bit for bit
+``stacked``     :func:`train_stacked`: K models of one architecture (learning rates, seeds) at once
+==============  ==============================================================================
+
+Import the public names from ``denseflow.training``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from denseflow.training import train
+>>> from denseflow.core.initializers import initialize_parameters
+>>> X = np.array([[0., 1., 2., 3.]]); Y = np.array([[0, 0, 1, 1]])
+>>> result = train(initialize_parameters([1, 1], "zeros"), X, Y, learning_rate=0.5, num_iterations=100)
+>>> round(result.history.costs[0], 6)
+0.693147
+"""
+
+from denseflow.training.engines import ReferenceEngine, make_engine
+from denseflow.training.fast import SUPPORTED_HIDDEN, FastEngine, supports
+from denseflow.training.loop import (
+    Checkpoint,
+    History,
+    StopTraining,
+    TrainingDivergedError,
+    TrainingEvent,
+    TrainingResult,
+    accuracy_of,
+    predict_labels,
+    train,
+)
+from denseflow.training.stacked import StackedEngine, StackedResult, train_stacked
+
+__all__ = [
+    "History",
+    "TrainingEvent",
+    "Checkpoint",
+    "TrainingResult",
+    "TrainingDivergedError",
+    "StopTraining",
+    "train",
+    "predict_labels",
+    "accuracy_of",
+    "ReferenceEngine",
+    "make_engine",
+    "FastEngine",
+    "supports",
+    "SUPPORTED_HIDDEN",
+    "StackedEngine",
+    "StackedResult",
+    "train_stacked",
+]
