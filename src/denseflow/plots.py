@@ -38,6 +38,9 @@ __all__ = [
     "plot_decision_boundary",
     "plot_mislabeled",
     "plot_cost_overlay",
+    "plot_confusion_matrix",
+    "plot_roc",
+    "plot_predicted_vs_true",
     "save_figure",
 ]
 
@@ -271,6 +274,106 @@ def plot_cost_overlay(histories, *, title="Cost curves", log_scale: bool = False
     ax.grid(True, alpha=0.3)
     if len(histories) <= 15:
         ax.legend(fontsize=8)
+    return fig
+
+
+def plot_confusion_matrix(confusion, class_names=None, *, title="Confusion matrix", figsize=(4.8, 4.2)):
+    """The confusion matrix C (C[i, j]: examples of true class i predicted j) as a labelled heat map.
+
+    Parameters
+    ----------
+    confusion : array-like of int, shape (C, C)
+        E.g. ``evaluate(model, X, Y)["confusion_matrix"]`` (:mod:`denseflow.models.metrics`).
+    class_names : list of str, optional
+        Axis labels; default 0 … C−1.
+
+    Examples
+    --------
+    >>> fig = plot_confusion_matrix([[14, 3], [2, 31]], ["non-cat", "cat"])
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['14', '3', '2', '31']
+    """
+    cm = np.asarray(confusion)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] < 1:
+        raise ValueError(f"confusion must be a square (C, C) matrix of counts; got shape {cm.shape}.")
+    names = [str(c) for c in (class_names if class_names is not None else range(cm.shape[0]))]
+    if len(names) != cm.shape[0]:
+        raise ValueError(f"class_names has {len(names)} names for a {cm.shape[0]}-class confusion matrix.")
+    fig = _figure(figsize)
+    ax = fig.add_subplot()
+    image = ax.imshow(cm, cmap="Blues")
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    ticks = range(len(names))
+    ax.set_xticks(ticks, names, rotation=45 if max(map(len, names)) > 4 else 0)
+    ax.set_yticks(ticks, names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.set_title(title)
+    threshold = cm.max() / 2 if cm.size else 0
+    for i in range(cm.shape[0]):
+        for j in range(cm.shape[1]):
+            ax.text(j, i, f"{cm[i, j]:g}", ha="center", va="center", color="white" if cm[i, j] > threshold else "black")
+    return fig
+
+
+def plot_roc(y_true, scores, *, title="ROC curve", figsize=(4.8, 4.2)):
+    """The ROC curve of a two-class model: true-positive rate against false-positive rate, with its AUC.
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1, shape (1, m) or (m,)
+    scores : array-like, shape (1, m) or (m,)
+        P(y = 1 | x), e.g. ``model.predict_proba(X)``.
+
+    Examples
+    --------
+    >>> fig = plot_roc([[0, 0, 1, 1]], [[0.1, 0.4, 0.35, 0.8]])
+    >>> fig.axes[0].get_legend().get_texts()[0].get_text()
+    'AUC = 0.750'
+    """
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    y = np.asarray(y_true).ravel()
+    p = np.asarray(scores, dtype=np.float64).ravel()
+    if y.shape != p.shape:
+        raise ValueError(f"y_true and scores must hold one value per example; got {y.size} and {p.size}.")
+    if set(np.unique(y)) != {0, 1}:
+        raise ValueError("y_true must hold both classes 0 and 1 for a ROC curve.")
+    fpr, tpr, _ = roc_curve(y, p)
+    fig = _figure(figsize)
+    ax = fig.add_subplot()
+    ax.plot(fpr, tpr, label=f"AUC = {roc_auc_score(y, p):.3f}")
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1)
+    ax.set_xlabel("false-positive rate")
+    ax.set_ylabel("true-positive rate")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    ax.grid(True, alpha=0.3)
+    return fig
+
+
+def plot_predicted_vs_true(y_true, y_pred, *, title="Predicted against true", figsize=(4.8, 4.2)):
+    """Regression: each example's prediction ŷ against its target y, with the line ŷ = y.
+
+    Examples
+    --------
+    >>> fig = plot_predicted_vs_true([[1.0, 2.0, 3.0]], [[1.1, 1.9, 3.2]])
+    >>> fig.axes[0].get_xlabel()
+    'true y'
+    """
+    y = np.asarray(y_true, dtype=np.float64).ravel()
+    yhat = np.asarray(y_pred, dtype=np.float64).ravel()
+    if y.shape != yhat.shape:
+        raise ValueError(f"y_true and y_pred must hold one value per example; got {y.size} and {yhat.size}.")
+    fig = _figure(figsize)
+    ax = fig.add_subplot()
+    ax.scatter(y, yhat, s=12, alpha=0.7)
+    lo, hi = float(min(y.min(), yhat.min())), float(max(y.max(), yhat.max()))
+    ax.plot([lo, hi], [lo, hi], linestyle="--", color="grey", linewidth=1)
+    ax.set_xlabel("true y")
+    ax.set_ylabel("predicted ŷ")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
     return fig
 
 

@@ -311,6 +311,16 @@ class Network:
         AL, caches = self._forward(X)
         return cost_of(get_loss(self._loss_name()), self.output_, AL, Yt, caches[-1].Z)
 
+    def summary(self):
+        """The layers (W[l], b[l] shapes, parameter counts, activations), output, loss, classes, settings.
+
+        Returns a :class:`~denseflow.models.summary.ModelSummary`; ``print(model.summary())`` shows
+        the table, ``.to_dict()`` gives it as JSON-able data.
+        """
+        from denseflow.models.summary import summarize
+
+        return summarize(self)
+
     def __repr__(self):
         cfg = self.get_config()
         cfg.pop("model")
