@@ -74,7 +74,7 @@ def _seed6_network():
     W1, b1 = np.random.randn(4, 5), np.random.randn(4, 1)
     W2, b2 = np.random.randn(3, 4), np.random.randn(3, 1)
     W3, b3 = np.random.randn(1, 3), np.random.randn(1, 1)
-    return X, dict(W1=W1, b1=b1, W2=W2, b2=b2, W3=W3, b3=b3)
+    return X, {"W1": W1, "b1": b1, "W2": W2, "b2": b2, "W3": W3, "b3": b3}
 
 
 def test_model_forward_seed6():
@@ -126,16 +126,21 @@ def test_model_backward_keys_and_shapes():
     assert grads["dA0"].shape == X.shape
 
 
-def test_fused_output_gradient_equals_course_dAL_path():
-    # dZ[L] = AL − Y (fused) equals the course's dAL = −(Y/AL − (1−Y)/(1−AL)) through σ'.
+def test_model_backward_starts_from_the_course_dAL():
+    # model_backward is the notes' L_model_backward: dAL = −(Y/AL − (1−Y)/(1−AL)), then
+    # linear_activation_backward(dAL, cache, "sigmoid") — the same operations, so the same bits —
+    # and the fused dZ[L] = AL − Y agrees with it to rounding on a consistent forward pass.
     X, params = _seed6_network()
     Y = np.array([[1, 0, 1, 0]])
     AL, caches = model_forward(X, params)
     grads = model_backward(AL, Y, caches)
     dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
     dA_prev, dW3, db3 = linear_activation_backward(dAL, caches[2], "sigmoid")
-    np.testing.assert_allclose(grads["dW3"], dW3, rtol=1e-12)
-    np.testing.assert_allclose(grads["dA2"], dA_prev, rtol=1e-12)
+    np.testing.assert_array_equal(grads["dW3"], dW3)
+    np.testing.assert_array_equal(grads["dA2"], dA_prev)
+    np.testing.assert_array_equal(grads["db3"], db3)
+    _, dW3_fused, _ = linear_backward(AL - Y, caches[2].linear_cache)
+    np.testing.assert_allclose(grads["dW3"], dW3_fused, rtol=1e-12)
 
 
 def test_update_parameters_is_pure():

@@ -83,6 +83,18 @@ class ReferenceEngine:
         return cost
 
     def gradients(self, AL, caches):
+        """dW[l], db[l] of one iteration: the backward step of every network, the shallow one included.
+
+        The fused path, as the week-3 notes write the update: dZ[L] = AL − Y for (sigmoid, binary
+        cross-entropy) and (softmax, categorical cross-entropy), through
+        :func:`denseflow.core.losses.output_dZ`; the hidden layers take dZ[l] = dA[l] ⊙ g'(Z[l]),
+        with tanh' = 1 − A[l]², A[l] = tanh(Z[l]) recomputed from the cached Z[l] (the same bits as
+        the forward pass's A[l]). It is not :func:`denseflow.core.propagation.model_backward`,
+        which starts from the notes' dA[L] and agrees with this to rounding; this path stays
+        finite when AL saturates and is what :class:`denseflow.training.FastEngine` computes bit for
+        bit. :func:`denseflow.core.propagation.backward_propagation` gives the same bits for the
+        one-hidden-layer network.
+        """
         L = len(caches)
         linear_cache, ZL = caches[-1]
         dZ = output_dZ(self.loss, self.output, AL, self.Y, ZL)
