@@ -11,7 +11,12 @@ module              the notes' formulas it holds
 ``caches``          the named caches (A_prev, W, b) and ((A_prev, W, b), Z)
 ``propagation``     Z[l] = W[l] A[l−1] + b[l], A[l] = g[l](Z[l]), the L-layer forward pass,
                     compute_cost, dW, db, dA_prev and the L-layer backward pass
-``optimizers``      θ := θ − α dθ as a pure init/update pair; update_parameters
+``optimizers``      θ := θ − α dθ, momentum, RMSprop, Adam: the course's update_parameters_with_*
+                    and pure init/update pairs; the registry OPTIMIZERS
+``minibatches``     random_mini_batches: one shuffle per epoch, cut into batches of B columns
+``schedules``       α(t): update_lr, schedule_lr_decay and the registry SCHEDULES
+``regularization``  L2 (λ/2m) Σ‖W[l]‖² and its dW[l] += (λ/m) W[l]; inverted dropout with masks
+                    D[l] in the caches
 ==================  ==========================================================================
 
 Each module is imported by its own path, as the course's notebooks import their helpers::
@@ -24,4 +29,24 @@ Nothing here imports anything outside ``denseflow.core`` (a checked contract in
 ``pyproject.toml``); only NumPy and SciPy are used.
 """
 
-__all__ = ["activations", "caches", "initializers", "losses", "optimizers", "propagation", "validation"]
+import importlib
+
+__all__ = [
+    "activations",
+    "caches",
+    "initializers",
+    "losses",
+    "minibatches",
+    "optimizers",
+    "propagation",
+    "regularization",
+    "schedules",
+    "validation",
+]
+
+
+def __getattr__(name):
+    # Modules load when first used (``denseflow.core.schedules`` works after ``import denseflow``).
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'denseflow.core' has no attribute {name!r}")
