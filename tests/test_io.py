@@ -100,18 +100,24 @@ def test_package_level_save_and_load(tmp_path, shallow, planar):
     assert again.accuracy(*planar) == shallow.accuracy(*planar)
 
 
-def test_file_layout_is_plain_arrays_and_json(model_file):
+def test_file_layout_is_plain_stored_arrays_and_json(model_file, shallow):
+    with zipfile.ZipFile(model_file) as z:
+        assert {i.compress_type for i in z.infolist()} == {zipfile.ZIP_STORED}
     with np.load(model_file, allow_pickle=False) as npz:
-        assert sorted(npz.files) == ["W1", "W2", "b1", "b2", "metadata"]
+        assert sorted(npz.files) == ["W1", "W2", "b1", "b2", "history_costs", "history_iterations", "metadata"]
         meta = json.loads(str(npz["metadata"]))
+        assert npz["history_costs"].tolist() == shallow.history_.costs
+        assert npz["history_iterations"].dtype == np.int64
     assert meta["format"] == "denseflow-model"
-    assert meta["format_version"] == denseflow.io.FORMAT_VERSION
+    assert meta["format_version"] == denseflow.io.FORMAT_VERSION == 2
     assert meta["config"]["model"] == "ShallowNetwork"
     assert meta["layer_dims"] == [2, 4, 1]
     assert meta["class_names"] == ["red", "blue"]
-    assert len(meta["history"]["costs"]) == 300
-    assert set(meta["sha256"]) == {"W1", "b1", "W2", "b2"}
+    assert meta["history"] == {"records": 300, "validation": False, "final_cost": shallow.history_.final_cost}
+    assert meta["arrays"]["W1"] == {"dtype": "<f8", "shape": [4, 2], "sha256": digest(shallow.parameters_["W1"])}
+    assert set(meta["arrays"]) == {"W1", "b1", "W2", "b2", "history_costs", "history_iterations"}
     assert meta["metadata_sha256"] == metadata_digest(meta)
+    assert "hmac_sha256" not in meta  # DENSEFLOW_MODEL_KEY is not set
 
 
 def test_save_replaces_an_existing_file_and_leaves_no_temporary(tmp_path, shallow):
@@ -177,7 +183,8 @@ def _rewrite(path, *, meta_edit=None, arrays_edit=None, fix_digests=True, fix_me
     if meta_edit:
         meta_edit(meta)
     if fix_digests:
-        meta["sha256"] = {k: digest(np.asarray(v)) for k, v in arrays.items()}
+        meta["arrays"] = {k: {"dtype": np.asarray(v).dtype.str, "shape": list(np.shape(v)),
+                              "sha256": digest(np.asarray(v))} for k, v in arrays.items()}
     if fix_meta_digest:
         meta["metadata_sha256"] = metadata_digest(meta)
     np.savez(path, metadata=np.array(json.dumps(meta)), **arrays)
@@ -201,18 +208,27 @@ def _metadata_as_raw_member(path):
 
 
 def _listed_raw_member(path):
-    # an extra raw member whose name the sha256 table lists, so only its type can give it away
+    # an extra raw member whose name the arrays table lists, so only its type can give it away
     with np.load(path, allow_pickle=False) as npz:
         meta = json.loads(str(npz["metadata"]))
-    meta["sha256"]["extra"] = "0" * 64
+    meta["arrays"]["extra"] = {"dtype": "<f8", "shape": [1], "sha256": "0" * 64}
     meta["metadata_sha256"] = metadata_digest(meta)
     _raw_members(path, drop=("metadata.npy",), add={"extra": b"raw bytes"})
     with zipfile.ZipFile(path, "a") as z, z.open("metadata.npy", "w") as f:
         np.lib.format.write_array(f, np.array(json.dumps(meta)), allow_pickle=False)
 
 
-def _history(**fields):
-    return lambda m: m["history"].update(fields)
+def _history_array(name, edit):
+    def arrays_edit(arrays):
+        arrays[name] = edit(np.array(arrays[name]))
+    return lambda p: _rewrite(p, arrays_edit=arrays_edit)
+
+
+def _with_validation(val_costs, val_accuracies):
+    def arrays_edit(arrays):
+        arrays["history_val_costs"] = np.asarray(val_costs, dtype=np.float64)
+        arrays["history_val_accuracies"] = np.asarray(val_accuracies, dtype=np.float64)
+    return lambda p: _rewrite(p, arrays_edit=arrays_edit, meta_edit=lambda m: m["history"].update(validation=True))
 
 
 def _truncate(path):
@@ -237,7 +253,7 @@ def _add_unlisted_array(path):
 
 
 def _object_array(path):
-    meta = {"format": "denseflow-model", "format_version": 1, "sha256": {}}
+    meta = {"format": "denseflow-model", "format_version": 2, "arrays": {}}
     np.savez(path, metadata=np.array(json.dumps(meta)), W1=np.array([{"evil": 1}], dtype=object))
 
 
@@ -258,15 +274,20 @@ BAD_FILES = {
     "object-array": (_object_array, "object \\(pickled\\) array"),
     "foreign-npz": (lambda p: np.savez(p, W1=np.zeros((2, 2))), "has no 'metadata' entry"),
     "bad-json": (lambda p: np.savez(p, metadata=np.array("{not json")), "not valid JSON"),
+    "compressed": (lambda p: np.savez_compressed(p, metadata=np.array("{}")), "compressed .zip method 8"),
     "newer-version": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(format_version=99)),
                       "newer denseflow .*version 99"),
     "shape-mismatch": (lambda p: _rewrite(p, arrays_edit=_shape_mismatch),
                        "'W2' has shape \\(1, 5\\) but the architecture \\[2, 4, 1\\] needs"),
+    "shape-vs-table": (lambda p: _rewrite(p, arrays_edit=_shape_mismatch, fix_digests=False),
+                       r"'W2' is stored as <f8 \(1, 5\) but its metadata lists <f8 \(1, 4\)"),
     "tampered-weights": (lambda p: _rewrite(p, arrays_edit=_swapped_weights, fix_digests=False),
                          "'W1' does not match its SHA-256 digest"),
     "missing-weight": (lambda p: _rewrite(p, arrays_edit=lambda a: a.pop("b2")), "missing the parameter 'b2'"),
     "extra-array": (lambda p: _rewrite(p, arrays_edit=lambda a: a.update(W3=np.zeros((1, 1))),
                                        meta_edit=None), "beyond the 2 layers"),
+    "listed-foreign-array": (lambda p: _rewrite(p, arrays_edit=lambda a: a.update(gamma=np.zeros(3))),
+                             r"array\(s\) \['gamma'\] that this kind of file never holds"),
     "unlisted-array": (_add_unlisted_array, "does not list; it was tampered"),
     "nan-weights": (lambda p: _rewrite(p, arrays_edit=lambda a: a["W1"].__setitem__((0, 0), np.nan)),
                     "'W1' contains NaN"),
@@ -278,6 +299,21 @@ BAD_FILES = {
                             "is a training checkpoint"),
     "wrong-classes": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(classes=[0, 1, 2])),
                       "lists 3 classes but its sigmoid output has 2"),
+    # issue 14, item 2: edits with recomputed digests are still checked against the model itself
+    "five-class-names-for-two": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(
+                                     class_names=["a", "b", "c", "d", "e"])),
+                                 r"lists 5 class names for its 2 classes"),
+    "repeated-class-names": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(class_names=["a", "a"])),
+                             "repeat a name"),
+    "class-names-not-strings": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(class_names=[0, 1])),
+                                "'class_names' must be a list of strings"),
+    "standardization-without-flag": (lambda p: _rewrite(p, arrays_edit=lambda a: a.update(
+                                         input_mean=np.zeros((2, 1)), input_std=np.ones((2, 1)))),
+                                     r"\['input_mean', 'input_std'\] that this kind of file never holds"),
+    "standardization-vs-n_x": (lambda p: _rewrite(p, arrays_edit=lambda a: a.update(
+                                   input_mean=np.zeros((3, 1)), input_std=np.ones((3, 1))),
+                                   meta_edit=lambda m: m.update(standardized=True)),
+                               r"'input_mean' must be finite floats with shape \(n_x, 1\) = \(2, 1\)"),
     "n_h-mismatch": (lambda p: _rewrite(p, meta_edit=lambda m: m["config"].update(n_h=7)),
                      "disagrees with n_h = 7"),
     # zip members that are not .npy arrays (numpy would hand them over as bytes)
@@ -304,19 +340,23 @@ BAD_FILES = {
                          "output 'sigmoid' disagrees with its configuration's output_activation 'identity'"),
     "duplicate-classes": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(classes=[1, 1])),
                           "distinct numbers or strings"),
-    "history-costs-text": (lambda p: _rewrite(p, meta_edit=_history(costs="abc")),
-                           "history is malformed: 'costs' must be a list"),
-    "history-cost-string": (lambda p: _rewrite(p, meta_edit=lambda m: m["history"]["costs"].__setitem__(0, "x")),
-                            "'costs' must hold finite numbers; found 'x'"),
-    "history-cost-nan": (lambda p: _rewrite(p, meta_edit=lambda m: m["history"]["costs"].__setitem__(
-                             0, float("nan"))), "'costs' must hold finite numbers; found nan"),
-    "history-lengths": (lambda p: _rewrite(p, meta_edit=lambda m: m["history"]["costs"].pop()),
-                        "300 iterations but 299 costs"),
-    "history-val-lengths": (lambda p: _rewrite(p, meta_edit=_history(val_costs=[0.5], val_accuracies=[0.5])),
-                            r"'val_costs' must be empty or hold one value per iteration \(300\)"),
-    "history-iterations-bool": (lambda p: _rewrite(p, meta_edit=lambda m: m["history"]["iterations"].__setitem__(
-                                    0, True)), "'iterations' must hold ints >= 0"),
-    "history-unknown-field": (lambda p: _rewrite(p, meta_edit=_history(epochs=[1])), r"unknown field\(s\)"),
+    "history-costs-text": (_history_array("history_costs", lambda a: np.array(["abc"] * len(a))),
+                           "only numeric arrays"),
+    "history-cost-nan": (_history_array("history_costs", lambda a: np.where(np.arange(len(a)) == 0, np.nan, a)),
+                         "'costs' must hold finite numbers"),
+    "history-lengths": (_history_array("history_costs", lambda a: a[:-1]),
+                        r"'history_costs' must be a float array of shape \(300,\); got float64 \(299,\)"),
+    "history-iterations-decreasing": (_history_array("history_iterations", lambda a: a[::-1].copy()),
+                                      "'iterations' must be ints >= 0, increasing"),
+    "history-iterations-float": (_history_array("history_iterations", lambda a: a.astype(float)),
+                                 "'history_iterations' must be an int array"),
+    "history-records-bool": (lambda p: _rewrite(p, meta_edit=lambda m: m["history"].update(records=True)),
+                             "'records' must be an int >= 0"),
+    "history-val-accuracy-above-one": (_with_validation([0.5] * 300, [2.0] * 300),
+                                       r"'val_accuracies' must hold numbers in \[0, 1\]"),
+    "history-val-without-flag": (lambda p: _rewrite(p, arrays_edit=lambda a: a.update(
+                                     history_val_costs=np.zeros(300), history_val_accuracies=np.zeros(300))),
+                                 "has no validation records but the file holds"),
     "optimizer-step-negative": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(optimizer_step=-3)),
                                 "'optimizer_step' must be an int >= 0; got -3"),
     "optimizer-step-float": (lambda p: _rewrite(p, meta_edit=lambda m: m.update(optimizer_step=2.5)),
@@ -355,10 +395,25 @@ def test_logistic_regression_with_hidden_layers_is_refused(tmp_path):
 
 def test_history_with_validation_and_infinite_val_cost_loads(model_file):
     n = 300
-    _rewrite(model_file, meta_edit=_history(val_costs=[float("inf")] + [0.5] * (n - 1), val_accuracies=[1] * n))
+    _with_validation([float("inf")] + [0.5] * (n - 1), [1] * n)(model_file)
     again = load(model_file)
     assert again.history_.val_costs[:2] == [float("inf"), 0.5]
     assert again.history_.val_accuracies[-1] == 1
+
+
+def test_format_version_1_files_still_load(tmp_path, shallow, planar):
+    # denseflow before issue 14 kept the history in the JSON metadata and listed only digests
+    path = tmp_path / "v1.npz"
+    arrays = {k: np.asarray(v) for k, v in shallow.parameters_.items()}
+    meta = {"format": "denseflow-model", "format_version": 1, "denseflow_version": "0.1",
+            "config": shallow.get_config(), "layer_dims": [2, 4, 1], "output": "sigmoid", "classes": [0, 1],
+            "class_names": ["red", "blue"], "history": shallow.history_.to_dict(), "optimizer_step": 300,
+            "standardized": False, "sha256": {k: digest(v) for k, v in arrays.items()}}
+    meta["metadata_sha256"] = metadata_digest(meta)
+    np.savez(path, metadata=np.array(json.dumps(meta)), **arrays)
+    again = load(path)
+    assert again.history_.to_dict() == shallow.history_.to_dict()
+    np.testing.assert_array_equal(again.predict_proba(planar[0]), shallow.predict_proba(planar[0]))
 
 
 def _set(key, value):

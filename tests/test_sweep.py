@@ -572,3 +572,171 @@ def test_budget_counts_each_retried_trial_once():
     assert budget_used(trials) == 2
     assert budget_used(trials, before=1) == 1
     assert budget_used([]) == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 14: passwords (item 1), a torn journal (9), a frozen worker (10), `report --json | head` (17)
+# ---------------------------------------------------------------------------------------------
+
+SECRET = "S3cr3t-p4ss"
+
+
+def _with_password(url):
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(password=SECRET).render_as_string(hide_password=False)
+
+
+@pytest.mark.parametrize("url, expected", [
+    (f"postgresql://me:{SECRET}@db:5432/sweeps", "postgresql://me@db:5432/sweeps"),
+    (f"postgresql+psycopg2://me:{SECRET}@db/sweeps?sslmode=require&password={SECRET}",
+     "postgresql+psycopg2://me@db/sweeps?sslmode=require"),
+    ("postgresql://me@db/sweeps", "postgresql://me@db/sweeps"),
+    ("journal", "journal"),
+])
+def test_item1_redact_drops_the_password(url, expected):
+    from denseflow.sweeps.storage import redact
+
+    assert redact(url) == expected  # URL.set(password=None) kept it: set() ignores None
+
+
+def test_item1_an_unreachable_database_error_does_not_show_the_password(tmp_path, capsys):
+    url = f"postgresql://me:{SECRET}@127.0.0.1:1/nowhere"
+    assert sweep_cli.main(["create", "--grid", "n_h=1,2", "--storage", url, "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "Could not open the database postgresql+psycopg2://me@127.0.0.1:1/nowhere" in err
+    assert SECRET not in err
+    assert "Sweep(" in repr(open_sweep(storage=url)) and SECRET not in repr(open_sweep(storage=url))
+
+
+def test_item1_the_password_reaches_no_file_and_no_output(tmp_path, capfd):
+    if not PG_URL:
+        pytest.skip("DENSEFLOW_TEST_POSTGRES_URL is not set (.ci/run starts a PostgreSQL server)")
+    url = _with_password(PG_URL)  # the test server trusts local connections, so any password opens it
+    out, name = tmp_path / "sweep", f"test-{uuid.uuid4().hex[:12]}"
+    args = ["--storage", url, "--study-name", name]
+    assert sweep_cli.main(["create", "--grid", "n_h=1,2", "--iterations", "50", *args, "--out", str(out)]) == 0
+    assert sweep_cli.main(["worker", str(out), *args]) == 0
+    assert sweep_cli.main(["status", str(out), *args, "--json"]) == 0
+    assert sweep_cli.main(["status", str(out), *args]) == 0
+    assert sweep_cli.main(["report", str(out), *args, "--json", "--no-plots"]) == 0
+    printed = capfd.readouterr()
+    reports = [json.loads(line) for line in printed.out.splitlines() if line.startswith("{")]
+    assert len(reports) == 2 and all(r["storage"].startswith("postgresql+psycopg2://denseflow@") for r in reports)
+    assert SECRET not in printed.out + printed.err
+    files = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert {"sweep.json", "report.json"} <= {p.name for p in files}
+    assert [p for p, data in files.items() if SECRET.encode() in data] == []
+
+
+def _torn(journal: Path, how: str):
+    data = journal.read_bytes()
+    last = data[:-1].rsplit(b"\n", 1)[1]
+    journal.write_bytes(data + {"half-line": last[: len(last) // 2],
+                                "zeros": last[:10] + b"\0" * 300,
+                                "zeros-and-newline": b"\0" * 40 + b"\n"}[how])
+    return len(data)
+
+
+@pytest.mark.parametrize("how", ["half-line", "zeros", "zeros-and-newline"])
+def test_item9_a_journal_ending_in_a_torn_line_is_repaired_and_every_point_runs_once(tmp_path, capfd, how):
+    sweep = create(tmp_path / "sweep", grid=["n_h=1,2,3"], dataset="planar", iterations=30)
+    assert worker(sweep, max_trials=1, verbose=False).completed == 1
+    journal = tmp_path / "sweep" / "journal.log"
+    good = _torn(journal, how)
+    capfd.readouterr()
+    assert sweep_cli.main(["status", str(tmp_path / "sweep")]) == 0
+    assert journal.stat().st_size == good  # cut back to the last complete line
+    err = capfd.readouterr().err
+    assert "ended in a torn line" in err and "removed its last" in err
+    assert sweep_cli.main(["resume", str(tmp_path / "sweep"), "--workers", "1", "--quiet"]) == 0
+    trials = _trials(sweep)
+    assert Counter(t.params["n_h"] for t in trials if t.state.name == "COMPLETE") == Counter({1: 1, 2: 1, 3: 1})
+
+
+def test_item9_damage_before_good_lines_is_not_cut(tmp_path):
+    from denseflow.sweeps.storage import repair_journal
+
+    journal = tmp_path / "journal.log"
+    journal.write_bytes(b'{"op_code": 0}\n{"op_co\n{"op_code": 1}\n')
+    assert repair_journal(journal) == 0
+    assert journal.read_bytes() == b'{"op_code": 0}\n{"op_co\n{"op_code": 1}\n'
+
+
+def test_item10_a_late_result_of_a_trial_taken_over_elsewhere_is_discarded(tmp_path, monkeypatch):
+    from denseflow.models import Network
+    from denseflow.sweeps.claims import pop_waiting
+    from denseflow.sweeps.study import requeue
+    from denseflow.sweeps.trial import run_trial
+
+    sweep = create(tmp_path / "sweep", grid=["n_h=1,2"], dataset="planar", iterations=30)
+    study, store, config = load_study(sweep)
+    trial = pop_waiting(study, store, store.get_study_id_from_name(study.study_name), None)
+    real_fit = Network.fit
+
+    def frozen_past_the_grace_period(self, *args, **kwargs):
+        # meanwhile, the heartbeat went stale: the trial is failed and its point queued again
+        stale = store.get_trial(store.get_trial_id_from_study_id_trial_number(0, trial.number))
+        assert requeue(study, store, stale, "heartbeat stale")
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(Network, "fit", frozen_past_the_grace_period)
+    data = config.load_data()
+    assert run_trial(study, store, trial, config, data, sweep.directory) == "discarded"
+    monkeypatch.undo()
+    assert not (sweep.directory / trial_file(trial.number, ".json")).exists()
+    assert not (sweep.directory / trial_file(trial.number)).exists()
+    summary = worker(sweep, verbose=False)
+    assert (summary.completed, summary.errors) == (2, 0)
+    trials = _trials(sweep)
+    assert trials[trial.number].state.name == "FAIL"
+    assert Counter(t.params["n_h"] for t in trials if t.state.name == "COMPLETE") == Counter({1: 1, 2: 1})
+    for t in trials:  # no file claims a result for a failed trial
+        assert (sweep.directory / trial_file(t.number, ".json")).exists() == (t.state.name == "COMPLETE")
+
+
+@pytest.mark.slow
+def test_item10_a_frozen_worker_on_postgresql_wakes_discards_and_exits_0(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    if not PG_URL:
+        pytest.skip("DENSEFLOW_TEST_POSTGRES_URL is not set (.ci/run starts a PostgreSQL server)")
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    sweep = create(tmp_path / "sweep", grid=["n_h=1"], storage=PG_URL, study_name=name, dataset="planar",
+                   model="shallow", iterations=60_000, seed=3, **HEARTBEAT)
+    env = dict(os.environ, DENSEFLOW_SWEEP_STORAGE=PG_URL)
+    late = subprocess.Popen([sys.executable, "-m", "denseflow.cli.sweep", "worker", str(sweep.directory),
+                             "--study-name", name], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_for(lambda: [t for t in _trials(sweep) if t.state.name == "RUNNING"], timeout=60)
+        late.send_signal(signal.SIGSTOP)  # frozen (swapped out, suspended laptop, stuck NFS …)
+        time.sleep(HEARTBEAT["grace_period"] + 2)
+        summary = worker(sweep, verbose=False)  # fails the stale trial and runs its point again
+        assert (summary.completed, summary.errors) == (1, 0)
+    finally:
+        late.send_signal(signal.SIGCONT)
+    _, err = late.communicate(timeout=120)
+    assert late.returncode == 0, err
+    assert "came too late" in err and "discarded" in err
+    trials = _trials(sweep)
+    assert [t.state.name for t in trials] == ["FAIL", "COMPLETE"]
+    assert not (sweep.directory / trial_file(0, ".json")).exists()
+    assert (sweep.directory / trial_file(1, ".json")).exists()
+
+
+def test_item17_report_json_into_a_closed_pipe_is_quiet_and_exits_0(tmp_path):
+    import subprocess
+    import sys
+
+    sweep = create(tmp_path / "sweep", grid=["n_h=1,2"], dataset="planar", iterations=30)
+    worker(sweep, verbose=False)
+    proc = subprocess.Popen([sys.executable, "-m", "denseflow", "sweep", "report", str(sweep.directory), "--json",
+                             "--no-plots"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # `| head -c 0`: the reader is gone before anything is written
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    proc.stderr.close()
+    assert (proc.returncode, err) == (0, "")

@@ -248,9 +248,38 @@ def _run(argv) -> int:
     return 0
 
 
+#: The storage URLs of this command (``--storage``, ``$DENSEFLOW_SWEEP_STORAGE``): their passwords
+#: are scrubbed from every message.
+_urls: list = []
+
+
+def _storage_urls(argv) -> list:
+    urls = [os.environ.get("DENSEFLOW_SWEEP_STORAGE")]
+    for i, word in enumerate(argv):
+        if word.startswith("--st") and "=" in word:
+            urls.append(word.split("=", 1)[1])
+        elif word.startswith("--st") and i + 1 < len(argv):
+            urls.append(argv[i + 1])
+    return [u for u in urls if u and "://" in u]
+
+
 def _error(message, code) -> int:
-    print(f"{_PROG}: error: {' '.join(str(message).split())}", file=sys.stderr)
+    from denseflow.sweeps.storage import scrub
+
+    print(f"{_PROG}: error: {' '.join(scrub(str(message), *_urls).split())}", file=sys.stderr)
     return code
+
+
+def _stdout_gone() -> int:
+    """The reader of stdout went away (``| head``): not an error of ours. Point the file
+    descriptor at /dev/null so that the interpreter's last flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def main(argv=None) -> int:
@@ -258,10 +287,15 @@ def main(argv=None) -> int:
     from denseflow.sweeps.storage import StorageUnavailableError
 
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    _urls[:] = _storage_urls(argv)
     if os.environ.get("DENSEFLOW_DEBUG"):
         return _run(argv)
     try:
-        return _run(argv)
+        code = _run(argv)
+        sys.stdout.flush()  # a reader that went away shows here, not at the interpreter's exit
+        return code
+    except BrokenPipeError:
+        return _stdout_gone()
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except KeyboardInterrupt:

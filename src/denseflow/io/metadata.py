@@ -33,10 +33,10 @@ def _model_from_config(path, config):
     from denseflow.models.networks import MODELS, Network
 
     if not isinstance(config, dict):
-        raise _bad(path, f"its metadata field 'config' must be a JSON object; got {config!r}.")
+        raise _bad(path, f"its metadata field 'config' must be a JSON object; got {config!r:.80}.")
     name = config.get("model")
-    if name not in MODELS:
-        raise _bad(path, f"names an unknown model class {name!r} (known: {sorted(MODELS)}).")
+    if not isinstance(name, str) or name not in MODELS:
+        raise _bad(path, f"names an unknown model class {name!r:.40} (known: {sorted(MODELS)}).")
     try:
         model = Network.from_config(config)
         model._validate_hyperparameters()
@@ -179,3 +179,19 @@ def _check_output_and_classes(path, meta, model, dims):
     if len(classes) != n_expected:
         raise _bad(path, f"lists {len(classes)} classes but its {output} output has {n_expected}.")
     return output, np.asarray(classes)
+
+
+def _check_class_names(path, names, output, classes):
+    """``class_names``: null, or distinct strings, one for each class (none for a regression)."""
+    if names is None:
+        return None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise _bad(path, f"its metadata field 'class_names' must be a list of strings or null; got {names!r:.80}.")
+    if classes is None:
+        raise _bad(path, f"its {output} output has no classes, but its metadata lists class names {names!r:.80}.")
+    if len(names) != len(classes):
+        raise _bad(path, f"lists {len(names)} class names for its {len(classes)} classes "
+                         f"({[str(c) for c in classes.tolist()]!r:.80}); every class needs exactly one name.")
+    if len(set(names)) != len(names):
+        raise _bad(path, f"its class names {names!r:.80} repeat a name; each class needs its own.")
+    return list(names)

@@ -8,20 +8,28 @@ entry                     contents
 ``metadata`` (JSON text)  format name and version, the hyperparameters
                           (:meth:`Network.get_config`), ``layer_dims_``, the output
                           (sigmoid / softmax / identity), ``classes_``, class names, the
-                          :class:`~denseflow.training.History`, the optimizer step, a
-                          SHA-256 digest of every array and one of the metadata itself
+                          optimizer step, the table of the arrays (dtype, shape, SHA-256)
+                          and a SHA-256 of the metadata itself (and an HMAC-SHA256
+                          signature when ``$DENSEFLOW_MODEL_KEY`` is set)
 ``W1``, ``b1``, … ``bL``  the learned parameters, W[l] (n[l], n[l-1]), b[l] (n[l], 1)
 ``input_mean``,           the standardization (n_x, 1) applied to every input, when the
 ``input_std``             model was fitted with ``standardize=True``
+``history_*``             the :class:`~denseflow.training.History`: iterations and costs
+                          (and validation costs and accuracies), exact
+                          (:mod:`denseflow.io.history`)
 ========================= ============================================================
 
-Files are read with ``np.load(..., allow_pickle=False)``; every array is checked against the
-metadata (names, shapes, dtype, digest, finiteness) and the metadata against its digest and
-itself (output ↔ output units ↔ classes, model class ↔ architecture, numeric history), so
-truncated, corrupted or tampered files, object arrays, files from a newer denseflow and weights
-that disagree with the architecture all raise :class:`ModelFileError` (a ``ValueError``) naming
-the file and what is wrong. :func:`save` refuses a model whose parameters disagree with its
-``layer_dims_``, so a file that cannot be loaded back is never written.
+Files are read by :func:`denseflow.io.npz.read_npz`, which checks the container (stored
+``.npy`` members only, sizes, CRCs, the metadata's size and nesting) before reading any data,
+then the arrays against the metadata (names, dtypes, shapes, digests) and the metadata against
+its digest. This module then checks what the file says against itself: output ↔ output units ↔
+classes ↔ class names, model class ↔ architecture ↔ every parameter's shape, standardization ↔
+n_x, the numeric history, no array the model does not use. Anything wrong raises
+:class:`ModelFileError` (a ``ValueError``) naming the file and what is wrong. The digests detect
+damage, not deliberate edits (they can be recomputed); with ``$DENSEFLOW_MODEL_KEY`` set, files
+are signed on save and unsigned or edited files are refused on load. :func:`save` refuses a model
+whose parameters disagree with its ``layer_dims_``, so a file that cannot be loaded back is never
+written.
 
 Writes are atomic (:func:`atomic_write`; :func:`write_json` for JSON files): the bytes go to a temporary file in the same folder,
 which is flushed, ``fsync``-ed and renamed over the target with :func:`os.replace`; the folder is
@@ -45,11 +53,26 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import re
+import uuid
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
+from denseflow.io.history import (
+    HISTORY_ARRAYS,
+    history_arrays,
+    history_from_arrays,
+    history_records,
+    read_history_log,
+    record_dtype,
+)
 from denseflow.io.metadata import (
+    _check_class_names,
     _check_history,
     _check_layer_dims,
     _check_output_and_classes,
@@ -72,7 +95,7 @@ from denseflow.io.npz import (
     write_npz as _write_npz,
 )
 
-__all__ = ["CheckpointFile", "save", "load", "save_checkpoint", "load_checkpoint"]
+__all__ = ["CheckpointFile", "CheckpointWriter", "save", "load", "save_checkpoint", "load_checkpoint"]
 
 
 class CheckpointFile(NamedTuple):
@@ -117,6 +140,14 @@ def _check_model_for_save(model):
     if extra:
         raise ValueError(f"Cannot save this {owner}: its parameters_ hold unexpected key(s) {extra}; only "
                          f"'W1', 'b1', ..., 'W{L}', 'b{L}' are allowed.")
+    names, classes = getattr(model, "class_names_", None), getattr(model, "classes_", None)
+    if names is not None:
+        n_classes = None if classes is None else len(np.asarray(classes).ravel())
+        if (not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names)
+                or len(set(names)) != len(names) or len(names) != n_classes):
+            raise ValueError(f"Cannot save this {owner}: its class_names_ {names!r:.120} must be distinct strings, "
+                             f"one for each of its {n_classes} classes. Fit it again with class_names holding one "
+                             f"name per class.")
     dtype = model._np_dtype
     for l in range(1, L + 1):
         for key, shape in ((f"W{l}", (dims[l], dims[l - 1])), (f"b{l}", (dims[l], 1))):
@@ -171,6 +202,11 @@ def save(model, path) -> None:
     history = getattr(model, "history_", None)
     state = getattr(model, "optimizer_state_", None)
     classes = getattr(model, "classes_", None)
+    arrays = {k: np.asarray(v) for k, v in model.parameters_.items()}
+    history_meta = None
+    if history is not None:
+        history_meta, history_data = history_arrays(history)
+        arrays.update(history_data)
     meta = {
         "format": _MODEL_FORMAT,
         "format_version": FORMAT_VERSION,
@@ -180,15 +216,36 @@ def save(model, path) -> None:
         "output": model.output_,
         "classes": None if classes is None else np.asarray(classes).tolist(),
         "class_names": getattr(model, "class_names_", None),
-        "history": None if history is None else history.to_dict(),
+        "history": history_meta,
         "optimizer_step": None if state is None else int(state.step),
         "standardized": model.input_mean_ is not None,
     }
-    arrays = {k: np.asarray(v) for k, v in model.parameters_.items()}
     if model.input_mean_ is not None:
         arrays["input_mean"] = np.asarray(model.input_mean_, dtype=np.float64)
         arrays["input_std"] = np.asarray(model.input_std_, dtype=np.float64)
     _write_npz(path, meta, arrays)
+
+
+def _read_history(path, meta, arrays, version, *, checkpoint=False):
+    """The file's History (None if it has none): JSON (version 1), arrays, or a checkpoint's log."""
+    value = meta.get("history")
+    if version == 1:
+        if value is None and not checkpoint:
+            return None
+        return _check_history(path, value or {})
+    if value is None:
+        if checkpoint:
+            raise _bad(path, "its metadata field 'history' is missing; a checkpoint holds its history.")
+        return None
+    if checkpoint and isinstance(value, dict) and "log" in value:
+        return read_history_log(path, value)
+    return history_from_arrays(path, value, arrays)
+
+
+def _check_no_other_arrays(path, arrays, used):
+    other = sorted(set(arrays) - set(used))
+    if other:
+        raise _bad(path, f"holds array(s) {other[:10]} that this kind of file never holds; it was tampered with.")
 
 
 def load(path):
@@ -216,6 +273,7 @@ def load(path):
     from denseflow.core.optimizers import GradientDescentState
 
     path, meta, arrays = _read_npz(path, _MODEL_FORMAT)
+    version = meta["format_version"]
     model = _model_from_config(path, meta.get("config"))
     dims = _check_layer_dims(path, meta.get("layer_dims"))
     cfg_dims = model.get_config().get("layer_dims")
@@ -225,25 +283,28 @@ def load(path):
         raise _bad(path, f"its architecture {dims} disagrees with n_h = {model.n_h} of ShallowNetwork.")
     output, classes = _check_output_and_classes(path, meta, model, dims)
     params = _check_parameters(path, arrays, dims, model.dtype)
-    names = meta.get("class_names")
-    if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
-        raise _bad(path, f"its metadata field 'class_names' must be a list of strings or null; got {names!r}.")
+    names = _check_class_names(path, meta.get("class_names"), output, classes)
     standardized = meta.get("standardized")
     if not isinstance(standardized, bool):
         raise _bad(path, f"its metadata field 'standardized' must be true or false; got {standardized!r:.40}.")
     mean = std = None
+    used = set(params)
     if standardized:
         for key in ("input_mean", "input_std"):
             if key not in arrays:
                 raise _bad(path, f"says the inputs are standardized but lacks the array {key!r}.")
-            if arrays[key].shape != (dims[0], 1) or not np.all(np.isfinite(arrays[key])):
-                raise _bad(path, f"array {key!r} must be finite with shape (n_x, 1) = ({dims[0]}, 1); "
-                                 f"got shape {arrays[key].shape}.")
+            arr = arrays[key]
+            if arr.dtype.kind != "f" or arr.shape != (dims[0], 1) or not np.all(np.isfinite(arr)):
+                raise _bad(path, f"array {key!r} must be finite floats with shape (n_x, 1) = ({dims[0]}, 1); "
+                                 f"got {arr.dtype} {arr.shape}.")
         mean, std = np.array(arrays["input_mean"]), np.array(arrays["input_std"])
         if np.any(std <= 0):
             raise _bad(path, "array 'input_std' must be > 0 for every feature.")
-    history = meta.get("history")
-    history = None if history is None else _check_history(path, history)
+        used |= {"input_mean", "input_std"}
+    history = _read_history(path, meta, arrays, version)
+    if version > 1 and history is not None:
+        used |= set(HISTORY_ARRAYS)
+    _check_no_other_arrays(path, arrays, used)
     step = meta.get("optimizer_step")
     step = None if step is None else _check_step(path, step, "optimizer_step")
     model.parameters_ = params
@@ -298,8 +359,18 @@ def save_checkpoint(path, checkpoint, config: dict, extra: dict | None = None) -
     >>> loaded.checkpoint.iteration, loaded.extra
     (3, {'note': 'demo'})
     """
+    params, meta = _checkpoint_parts(checkpoint, config, extra)
+    history_meta, history_data = history_arrays(checkpoint.history)
+    meta["history"] = history_meta
+    _write_npz(path, meta, {**params, **history_data})
+
+
+def _checkpoint_parts(checkpoint, config, extra):
+    """The parameters and the metadata (less its history) of a checkpoint."""
     if not isinstance(config, dict):
         raise TypeError(f"config must be a dict (model.get_config()); got {type(config).__name__}.")
+    if extra is not None and not isinstance(extra, dict):
+        raise TypeError(f"extra must be a dict or None; got {type(extra).__name__}.")
     params = {k: np.asarray(v) for k, v in checkpoint.parameters.items()}
     L = len(params) // 2
     dims = [int(params["W1"].shape[1])] + [int(params[f"W{l}"].shape[0]) for l in range(1, L + 1)]
@@ -311,14 +382,113 @@ def save_checkpoint(path, checkpoint, config: dict, extra: dict | None = None) -
         "layer_dims": dims,
         "iteration": int(checkpoint.iteration),
         "optimizer": {"name": "gradient_descent", "step": int(checkpoint.optimizer_state.step)},
-        "history": checkpoint.history.to_dict(),
         "extra": {} if extra is None else extra,
     }
-    _write_npz(path, meta, params)
+    return params, meta
+
+
+def _log_stem(path: Path) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", path.name)[:100] or "checkpoint"
+
+
+class CheckpointWriter:
+    """Write a run's checkpoints to one path, again and again, each in constant time.
+
+    :func:`save_checkpoint` writes a self-contained file, history included: fine once, but a run
+    that saves every N iterations would rewrite its whole cost history each time (quadratic in
+    the iteration count). A writer instead *appends* each checkpoint's new history records to a
+    log beside the checkpoint (``checkpoint.npz.<8 hex>.history``, :mod:`denseflow.io.history`:
+    16 bytes a record, 32 with validation), ``fsync``-s it, and then writes the checkpoint
+    atomically with its parameters and the log's name, record count and SHA-256. A checkpoint
+    then costs its parameters plus the records since the previous one, whatever the iteration.
+
+    Crash safety: the records a checkpoint on disk relies on are never rewritten. A writer starts
+    its own log (writing the history it is given once) and, after its first checkpoint is in
+    place, removes the logs of earlier writers of that checkpoint; records appended after the
+    last completed checkpoint are ignored on load. :func:`load_checkpoint` reads either form.
+
+    Parameters
+    ----------
+    path : str or Path
+        The checkpoint file (e.g. ``run_dir / "checkpoint.npz"``).
+    config : dict
+        The model's :meth:`~denseflow.models.Network.get_config`.
+    extra : dict, optional
+        Any JSON-able information stored with every checkpoint.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> from denseflow.models import LogisticRegression
+    >>> from denseflow.training import Checkpoint, History
+    >>> from denseflow.core.optimizers import GradientDescentState
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> writer = CheckpointWriter(folder / "checkpoint.npz", LogisticRegression().get_config())
+    >>> params = {"W1": np.zeros((1, 2)), "b1": np.zeros((1, 1))}
+    >>> for done in (2, 4):
+    ...     h = History(list(range(done)), [0.7, 0.6, 0.5, 0.4][:done])
+    ...     writer.save(Checkpoint(params, GradientDescentState(done), done, h))
+    >>> loaded = load_checkpoint(folder / "checkpoint.npz").checkpoint
+    >>> loaded.iteration, loaded.history.costs == [0.7, 0.6, 0.5, 0.4]
+    (4, True)
+    >>> sorted(p.suffix for p in folder.iterdir())
+    ['.history', '.npz']
+    """
+
+    def __init__(self, path, config: dict, extra: dict | None = None):
+        self.path = Path(path)
+        self.config = config
+        self.extra = extra
+        self._log = None
+        self._written = 0
+        self._last = None
+        self._validation = None
+        self._hash = hashlib.sha256()
+        self._tidy = False
+
+    def _start_log(self, validation: bool):
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        name = f"{_log_stem(self.path)}.{uuid.uuid4().hex[:8]}.history"
+        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        os.close(fd)
+        self._log, self._written, self._last = folder / name, 0, None
+        self._validation, self._hash, self._tidy = validation, hashlib.sha256(), True
+
+    def save(self, checkpoint) -> None:
+        """Write ``checkpoint`` (``event.checkpoint()`` in a training callback) atomically."""
+        params, meta = _checkpoint_parts(checkpoint, self.config, self.extra)
+        history = checkpoint.history
+        n = len(history.iterations)
+        validation = bool(history.val_costs)
+        continues = (self._log is not None and self._written <= n and validation == self._validation
+                     and (self._written == 0 or history.iterations[self._written - 1] == self._last))
+        if not continues:  # a first checkpoint, or a history that is not ours continued: a new log
+            self._start_log(validation)
+        if n > self._written:
+            _, data = history_records(history, self._written, n)
+            with open(self._log, "r+b") as f:
+                f.seek(self._written * record_dtype(validation).itemsize)
+                f.write(data)
+                f.truncate()
+                f.flush()
+                os.fsync(f.fileno())
+            self._hash.update(data)
+            self._written, self._last = n, history.iterations[n - 1]
+        meta["history"] = {"records": n, "validation": validation, "final_cost": None, "log": self._log.name,
+                           "log_sha256": self._hash.hexdigest()}
+        _write_npz(self.path, meta, params)
+        if self._tidy:  # the checkpoint now relies on this log only: remove the older ones
+            self._tidy = False
+            ours = re.compile(re.escape(_log_stem(self.path)) + r"\.[0-9a-f]{8}\.history")
+            for other in self._log.parent.iterdir():
+                if other != self._log and ours.fullmatch(other.name):
+                    with contextlib.suppress(OSError):
+                        other.unlink()
 
 
 def load_checkpoint(path) -> CheckpointFile:
-    """Read a checkpoint written by :func:`save_checkpoint`.
+    """Read a checkpoint written by :func:`save_checkpoint` or a :class:`CheckpointWriter`.
 
     Returns
     -------
@@ -329,26 +499,32 @@ def load_checkpoint(path) -> CheckpointFile:
     Raises
     ------
     FileNotFoundError, ModelFileError
-        As :func:`load`.
+        As :func:`load` (also for a writer's history log that is missing, truncated or edited).
     """
     from denseflow.core.optimizers import GradientDescentState
     from denseflow.training.loop import Checkpoint
 
     path, meta, arrays = _read_npz(path, _CHECKPOINT_FORMAT)
+    version = meta["format_version"]
     config = meta.get("config")
     _model_from_config(path, config)
     dims = _check_layer_dims(path, meta.get("layer_dims"))
     params = _check_parameters(path, arrays, dims, config.get("dtype"))
     iteration = meta.get("iteration")
     if isinstance(iteration, bool) or not isinstance(iteration, int) or iteration < 0:
-        raise _bad(path, f"its metadata field 'iteration' must be an int >= 0; got {iteration!r}.")
+        raise _bad(path, f"its metadata field 'iteration' must be an int >= 0; got {iteration!r:.40}.")
     optimizer = meta.get("optimizer")
     if not isinstance(optimizer, dict):
-        raise _bad(path, f"its metadata field 'optimizer' must be {{'name': ..., 'step': int}}; got {optimizer!r}.")
+        raise _bad(path, f"its metadata field 'optimizer' must be {{'name': ..., 'step': int}}; got {optimizer!r:.80}.")
     _check_step(path, optimizer.get("step"), "optimizer.step")
-    history = _check_history(path, meta.get("history") or {})
+    history = _read_history(path, meta, arrays, version, checkpoint=True)
+    if history.iterations and history.iterations[-1] >= iteration:
+        raise _bad(path, f"its history records iteration {history.iterations[-1]}, not before the checkpoint's "
+                         f"iteration {iteration}.")
+    used = set(params) | (set(HISTORY_ARRAYS) if version > 1 else set())
+    _check_no_other_arrays(path, arrays, used)
     extra = meta.get("extra") or {}
     if not isinstance(extra, dict):
-        raise _bad(path, f"its metadata field 'extra' must be a JSON object; got {extra!r}.")
+        raise _bad(path, f"its metadata field 'extra' must be a JSON object; got {extra!r:.80}.")
     checkpoint = Checkpoint(params, GradientDescentState(optimizer["step"]), iteration, history)
     return CheckpointFile(checkpoint, dict(config), extra)

@@ -129,7 +129,7 @@ def run_stacked_trials(study, storage, trials, config, data, directory, *, heart
 
     Returns
     -------
-    list of {'complete', 'diverged', 'error'}
+    list of {'complete', 'diverged', 'error', 'discarded'}
     """
     from denseflow.sweeps.study import trial_id
     from denseflow.sweeps.trial import (

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
+import sys
 import warnings
 from pathlib import Path
 
@@ -29,6 +31,8 @@ __all__ = [
     "StorageUnavailableError",
     "check_storage_url",
     "redact",
+    "repair_journal",
+    "scrub",
     "open_storage",
     "import_optuna",
 ]
@@ -97,16 +101,83 @@ def check_storage_url(storage) -> str:
 
 
 def redact(storage: str) -> str:
-    """The URL without its password (what is stored and printed)."""
+    """The URL without its password (what is stored and printed).
+
+    The password is dropped from the user-info part and from a ``?password=`` query parameter;
+    the result is rebuilt with :meth:`sqlalchemy.engine.URL.create` (``URL.set(password=None)``
+    would keep it: ``set`` ignores ``None`` values). A text that is not a parseable URL is
+    replaced as a whole, since a password may hide anywhere in it.
+
+    Examples
+    --------
+    >>> redact("postgresql://me:S3cr3t@db.example:5432/sweeps")
+    'postgresql://me@db.example:5432/sweeps'
+    >>> redact("postgresql://me@db/sweeps?password=S3cr3t&sslmode=require")
+    'postgresql://me@db/sweeps?sslmode=require'
+    >>> redact("journal")
+    'journal'
+    """
     if storage in (None, JOURNAL) or "://" not in str(storage):
         return storage
+    try:
+        from sqlalchemy.engine import URL, make_url
+
+        url = make_url(storage)
+        query = {k: v for k, v in url.query.items() if k.lower() != "password"}
+        clean = URL.create(url.drivername, username=url.username, password=None, host=url.host, port=url.port,
+                           database=url.database, query=query)
+        return clean.render_as_string(hide_password=False)
+    except Exception:  # noqa: BLE001 - whatever it is, it must not be shown
+        return "<storage URL>"
+
+
+#: ``scheme://user:password@`` anywhere in a text: the password part goes.
+_USERINFO_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*):[^\s@/]*@")
+
+
+def _passwords(storage) -> list[str]:
+    """The password(s) a storage URL carries (user info, ``?password=``), raw and as written."""
+    if not isinstance(storage, str) or "://" not in storage:
+        return []
+    found = []
     try:
         from sqlalchemy.engine import make_url
 
         url = make_url(storage)
-        return url.set(password=None).render_as_string(hide_password=False) if url.password else str(storage)
-    except Exception:
-        return "<storage URL>"
+        found.append(url.password)
+        value = url.query.get("password")
+        found.extend(value if isinstance(value, tuple) else [value])
+    except Exception:  # noqa: BLE001 - an unparseable URL: its user info, read by hand
+        pass
+    userinfo = storage.split("://", 1)[1].rsplit("@", 1)
+    if len(userinfo) == 2 and ":" in userinfo[0]:
+        found.append(userinfo[0].split(":", 1)[1])
+    from urllib.parse import quote, quote_plus
+
+    words = set()
+    for p in found:
+        if p:
+            words.update({str(p), quote(str(p), safe=""), quote_plus(str(p))})
+    return sorted(words, key=len, reverse=True)
+
+
+def scrub(text: str, *storages) -> str:
+    """``text`` with every password of ``storages`` (URLs) replaced by ``***``, and each full URL
+    by its :func:`redact` form: for messages that may quote a database error.
+
+    Examples
+    --------
+    >>> scrub("could not connect to postgresql://me:S3cr3t@db/x (S3cr3t rejected)", "postgresql://me:S3cr3t@db/x")
+    'could not connect to postgresql://me@db/x (*** rejected)'
+    """
+    text = _USERINFO_PASSWORD.sub(r"\1@", str(text))
+    for storage in storages:
+        if not isinstance(storage, str) or "://" not in storage:
+            continue
+        text = text.replace(storage, str(redact(storage)))
+        for word in _passwords(storage):
+            text = text.replace(word, "***")
+    return text
 
 
 def _fcntl():
@@ -150,6 +221,69 @@ class FlockLock:
                 os.close(fd)
 
 
+_TAIL_BYTES = 4 * 2**20  # a torn journal line is repaired when it lies within the last 4 MiB
+
+
+def repair_journal(path, lock=None) -> int:
+    r"""Cut a torn last line off the journal file ``path``; returns the number of bytes removed.
+
+    A machine that lost power (or a process killed) in the middle of an append leaves the journal
+    ending in part of a line, maybe followed by zeros; Optuna would then fail to read the next
+    line appended after it. Every complete line of the journal is written in one append under
+    ``lock`` (the journal's inter-process lock, held here too), so lines that are not complete
+    JSON can only be at the end: they are removed, back to the last complete line. A damaged line
+    followed by good ones is not a torn tail; it is left for Optuna to report.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "journal.log")
+    >>> _ = open(p, "wb").write(b'{"op_code": 0}\n{"op_code": 4, "stu')
+    >>> repair_journal(p), open(p, "rb").read()
+    (19, b'{"op_code": 0}\n')
+    """
+    import json
+
+    if lock is not None:
+        lock.acquire()
+    try:
+        try:
+            f = open(path, "r+b")
+        except OSError:  # missing, or read-only: Optuna skips a torn tail when it only reads
+            return 0
+        with f:
+            size = os.fstat(f.fileno()).st_size
+            start = max(0, size - _TAIL_BYTES)
+            f.seek(start)
+            tail = f.read()
+            end = len(tail)
+            for _ in range(tail.count(b"\n") + 1):
+                if end == 0:
+                    return 0  # no complete line at all: nothing to keep; left for Optuna to report
+                begin = tail.rfind(b"\n", 0, end - 1) + 1
+                line = tail[begin:end]
+                if line.endswith(b"\n"):
+                    try:
+                        json.loads(line)
+                        break
+                    except ValueError:
+                        pass
+                if begin == 0 and start > 0:
+                    return 0  # a bad line longer than the window: not a torn tail
+                end = begin
+            if end == 0:
+                return 0  # no complete line at all: nothing to keep; left for Optuna to report
+            removed = len(tail) - end
+            if removed:
+                f.truncate(start + end)
+                f.flush()
+                os.fsync(f.fileno())
+            return removed
+    finally:
+        if lock is not None:
+            lock.release()
+
+
 def _retry_callback(optuna):
     storages = optuna.storages
     cls = getattr(storages, "RetryHeartbeatStaleTrialCallback", None) or storages.RetryFailedTrialCallback
@@ -180,7 +314,7 @@ def _rdb_storage(optuna, url: str, *, create: bool, heartbeat_interval, grace_pe
             return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **kwargs)
     except (SQLAlchemyError, optuna.exceptions.StorageInternalError) as err:
         cause = err.__cause__ if isinstance(err, optuna.exceptions.StorageInternalError) and err.__cause__ else err
-        reason = str(getattr(cause, "orig", None) or cause).strip().splitlines()[0]
+        reason = scrub((str(getattr(cause, "orig", None) or cause).strip().splitlines() or [""])[0], url)
         if not create and ("does not exist" in reason or "no such table" in reason):
             raise StorageUnavailableError(
                 f"The database {redact(url)} holds no sweep: run `denseflow sweep create` first.") from None
@@ -228,6 +362,12 @@ def open_storage(storage: str, directory, *, create: bool = False, heartbeat_int
             lock = FlockLock(str(path))
         else:  # no flock (Windows): Optuna's lock file, broken 10 s after a holder died
             lock = JournalFileSymlinkLock(str(path), grace_period=10)
+        if path.exists():
+            removed = repair_journal(path, lock)
+            if removed:
+                print(f"denseflow sweep: {path} ended in a torn line (a write cut short by a crash or a power "
+                      f"loss); removed its last {removed} bytes. The trial it recorded runs again if needed.",
+                      file=sys.stderr, flush=True)
         return JournalStorage(JournalFileBackend(str(path), lock_obj=lock))
     return _rdb_storage(optuna, storage, create=create, heartbeat_interval=heartbeat_interval,
                         grace_period=grace_period)

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
+from denseflow.io.npz import process_alive, process_start_time
 from denseflow.sweeps.config import SweepConfig
 from denseflow.sweeps.space import grid_points
 from denseflow.sweeps.storage import (
@@ -44,7 +45,6 @@ __all__ = [
     "reap_dead_trials",
     "budget_used",
     "this_worker",
-    "process_alive",
     "requeue",
     "trial_id",
 ]
@@ -61,6 +61,10 @@ class Sweep(NamedTuple):
     directory: Path
     storage: str
     study_name: str
+
+    def __repr__(self):  # the storage URL may hold a password
+        return (f"Sweep(directory={str(self.directory)!r}, storage={redact(self.storage)!r}, "
+                f"study_name={self.study_name!r})")
 
 
 def _write_sweep_file(sweep: Sweep):
@@ -174,39 +178,10 @@ def create_study(config: SweepConfig, directory, *, storage=None, study_name=Non
 # ---------------------------------------------------------------------------------------------
 
 
-def _proc_start_time(pid: int):
-    """Start time of ``pid`` in clock ticks since boot (Linux), to tell a reused pid apart."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat[stat.rfind(")") + 2:].split()
-    return fields[0], int(fields[19])  # state, starttime
-
-
 def this_worker() -> dict:
     """``{"host", "pid", "start"}`` of the current process (recorded on the trials it runs)."""
-    info = _proc_start_time(os.getpid())
+    info = process_start_time(os.getpid())
     return {"host": socket.gethostname(), "pid": os.getpid(), "start": None if info is None else info[1]}
-
-
-def process_alive(pid: int, start=None) -> bool:
-    """Whether process ``pid`` of this host runs (not a zombie, not a newer process on that pid)."""
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    except (OverflowError, ValueError):
-        return False
-    info = _proc_start_time(int(pid))
-    if info is None:
-        return True  # no /proc: trust kill(pid, 0)
-    state, started = info
-    if state in ("Z", "X"):
-        return False
-    return start is None or started == start
 
 
 def trial_id(study, storage, number: int) -> int:

@@ -11,6 +11,10 @@
 5. only then report the result (``study.tell``): the objective is the validation accuracy, or
    the training accuracy without a validation set.
 
+A worker that was frozen past the heartbeat's grace period (its trial failed and queued again
+meanwhile) finds its trial no longer RUNNING when it wakes: it discards its result — no files in
+``trials/`` for the failed trial — and goes on (outcome ``'discarded'``, not an error).
+
 A trial whose cost becomes NaN/∞ is FAILED with the reason in its ``fail_reason`` attribute. The
 helpers that report a trial (complete, diverged, failed) and the heartbeat are shared with the
 stacked trials of :mod:`denseflow.sweeps.stacking`; the loop that takes trials one after the
@@ -19,6 +23,7 @@ other is :mod:`denseflow.sweeps.trial_loop`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -40,11 +45,13 @@ CURVE_POINTS = 200
 
 
 class WorkerSummary(NamedTuple):
-    """What one worker did."""
+    """What one worker did (``discarded``: results of trials that another worker took over while
+    this one was not responding, see :func:`run_trial`)."""
 
     completed: int
     failed: int
     errors: int
+    discarded: int = 0
 
 
 def trial_file(number: int, suffix: str = ".npz") -> str:
@@ -126,23 +133,62 @@ def _params_and_seed(trial, config):
     return params, seed
 
 
-def _report_diverged(study, trial, params, seed, err, directory, verbose, extra=None) -> str:
+def _still_running(study, trial) -> bool:
+    """Whether ``trial`` is still RUNNING in the storage (read afresh, not from a cache)."""
     from optuna.trial import TrialState
 
-    _write_json_atomic(directory / trial_file(trial.number, ".json"),
+    storage = study._storage
+    return storage.get_trial(trial_id(study, storage, trial.number)).state == TrialState.RUNNING
+
+
+def _discard(study, trial, verbose, written=()) -> str:
+    """The trial was finished by someone else while this worker was not responding (its heartbeat
+    went stale, it was failed and queued again): drop this late result, and the files written for it."""
+    for path in written:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+    try:
+        frozen = study._storage.get_trial(trial_id(study, study._storage, trial.number))
+        state, reason = frozen.state.name, frozen.user_attrs.get("fail_reason")
+    except Exception:  # noqa: BLE001 - only for the log line
+        state, reason = "finished", None
+    why = f" ({reason})" if reason else ""
+    _log(verbose, f"trial {trial.number}: this worker's result came too late: the trial is already {state}{why} "
+                  f"and its point was queued again; the result is discarded")
+    return "discarded"
+
+
+def _report_diverged(study, trial, params, seed, err, directory, verbose, extra=None) -> str:
+    optuna = import_optuna()
+    from optuna.trial import TrialState
+
+    if not _still_running(study, trial):
+        return _discard(study, trial, verbose)
+    record = directory / trial_file(trial.number, ".json")
+    _write_json_atomic(record,
                        {"number": trial.number, "params": params, "seed": seed, "diverged": True,
                         "history": err.result.history.to_dict(), **(extra or {})})
-    trial.set_user_attr("cost_curve", cost_curve(err.result.history))
-    trial.set_user_attr("fail_reason", f"diverged: {err}")
-    study.tell(trial, state=TrialState.FAIL)
+    try:
+        trial.set_user_attr("cost_curve", cost_curve(err.result.history))
+        trial.set_user_attr("fail_reason", f"diverged: {err}")
+        study.tell(trial, state=TrialState.FAIL)
+    except optuna.exceptions.UpdateFinishedTrialError:  # failed by the heartbeat meanwhile
+        return _discard(study, trial, verbose, [record])
     _log(verbose, f"trial {trial.number} {_describe(params)}: diverged at iteration {err.iteration}")
     return "diverged"
 
 
 def _report_complete(study, trial, params, seed, model, data, seconds, directory, verbose, extra=None) -> str:
-    """Write the model file and the history atomically, then tell the study the objective."""
+    """Write the model file and the history atomically, then tell the study the objective.
+
+    A trial that is no longer RUNNING (another worker took it over while this one was frozen
+    past the grace period) is not reported: its files are not written, or removed again.
+    """
+    optuna = import_optuna()
     from denseflow.io.modelfile import save
 
+    if not _still_running(study, trial):
+        return _discard(study, trial, verbose)
     history = model.history_
     train_acc = model.accuracy(data.X, data.Y)
     val_acc = None if data.X_val is None else model.accuracy(data.X_val, data.Y_val)
@@ -152,14 +198,18 @@ def _report_complete(study, trial, params, seed, model, data, seconds, directory
     result = {"number": trial.number, "params": params, "seed": seed, "train_accuracy": train_acc,
               "val_accuracy": val_acc, "final_cost": history.final_cost, "seconds": seconds,
               "model_path": model_path, **(extra or {}), "history": history.to_dict()}
-    _write_json_atomic(directory / trial_file(trial.number, ".json"), result)
-    for key in ("train_accuracy", "val_accuracy", "final_cost", "model_path"):
-        trial.set_user_attr(key, result[key])
-    trial.set_user_attr("seconds", round(seconds, 4))
-    for key, value in (extra or {}).items():
-        trial.set_user_attr(key, value)
-    trial.set_user_attr("cost_curve", cost_curve(history))
-    study.tell(trial, train_acc if val_acc is None else val_acc)
+    written = [directory / model_path, directory / trial_file(trial.number, ".json")]
+    _write_json_atomic(written[1], result)
+    try:
+        for key in ("train_accuracy", "val_accuracy", "final_cost", "model_path"):
+            trial.set_user_attr(key, result[key])
+        trial.set_user_attr("seconds", round(seconds, 4))
+        for key, value in (extra or {}).items():
+            trial.set_user_attr(key, value)
+        trial.set_user_attr("cost_curve", cost_curve(history))
+        study.tell(trial, train_acc if val_acc is None else val_acc)
+    except optuna.exceptions.UpdateFinishedTrialError:  # failed by the heartbeat meanwhile
+        return _discard(study, trial, verbose, written)
     shown = f"train {100 * train_acc:.2f} %" + ("" if val_acc is None else f", val {100 * val_acc:.2f} %")
     how = f", stacked with {extra['stacked'] - 1} others" if extra and extra.get("stacked", 1) > 1 else ""
     _log(verbose, f"trial {trial.number} {_describe(params)}: {shown} ({seconds:.1f} s{how})")
@@ -170,7 +220,9 @@ def _fail(study, trial, err, verbose) -> str:
     """Record an unexpected error on the trial and go on with the sweep."""
     from optuna.trial import TrialState
 
-    reason = f"{type(err).__name__}: {err}"
+    from denseflow.sweeps.storage import scrub
+
+    reason = scrub(f"{type(err).__name__}: {err}")
     try:
         trial.set_user_attr("fail_reason", reason)
         study.tell(trial, state=TrialState.FAIL)
@@ -188,7 +240,9 @@ def run_trial(study, storage, trial, config, data, directory, *, heartbeat=None,
 
     Returns
     -------
-    {'complete', 'diverged', 'error'}
+    {'complete', 'diverged', 'error', 'discarded'}
+        'discarded': the trial was failed and queued again by another worker while this one was
+        not responding (frozen past the heartbeat's grace period); its late result is dropped.
     """
     optuna = import_optuna()
 
@@ -215,6 +269,8 @@ def run_trial(study, storage, trial, config, data, directory, *, heartbeat=None,
     except (KeyboardInterrupt, SystemExit):
         give_back(study, storage, [trial])
         raise
+    except optuna.exceptions.UpdateFinishedTrialError:  # taken over while this worker was frozen
+        return _discard(study, trial, verbose)
     except Exception as err:  # anything else: record it on the trial and go on with the sweep
         return _fail(study, trial, err, verbose)
 

@@ -103,7 +103,7 @@ def run_worker(sweep, *, max_trials: int | None = None, verbose: bool = False, p
             optuna.storages.fail_stale_trials(study)  # stale heartbeats: failed and re-queued
         reap_dead_trials(study, store, check_pids=on_journal)
 
-    counts = {"complete": 0, "diverged": 0, "error": 0}
+    counts = {"complete": 0, "diverged": 0, "error": 0, "discarded": 0}
     ran = 0
     held = Held()  # the trials this worker took in this round
     reap()
@@ -144,4 +144,4 @@ def run_worker(sweep, *, max_trials: int | None = None, verbose: bool = False, p
         # being trained (those being trained were re-queued by run_trial / run_stacked_trials).
         give_back(study, store, held)
         raise
-    return WorkerSummary(counts["complete"], counts["diverged"], counts["error"])
+    return WorkerSummary(counts["complete"], counts["diverged"], counts["error"], counts["discarded"])
