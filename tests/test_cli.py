@@ -2,7 +2,6 @@
 
 import io as _io
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -14,7 +13,6 @@ import numpy as np
 import pytest
 from _polling import wait_for
 
-import denseflow.cli.app
 from denseflow import cli, load
 from denseflow.cli import course as _course
 from denseflow.cli import main
@@ -288,7 +286,7 @@ def test_reproduce_mismatch_gives_exit_code_1(monkeypatch, capsys):
     Figure = types.SimpleNamespace
     figures = [Figure(experiment="x", metric="m", published=1.0, obtained=2.0, tolerance=0.1, match=False,
                       _asdict=lambda: {"experiment": "x", "match": False})]
-    monkeypatch.setattr(reproduce, "run", lambda data_dir=None: figures)
+    monkeypatch.setattr(reproduce, "run", lambda data_dir=None, **kwargs: figures)
     monkeypatch.setattr(reproduce, "format_table", lambda figs: "TABLE")
     assert main(["reproduce"]) == 1
     assert "TABLE" in capsys.readouterr().out
@@ -342,7 +340,7 @@ BAD_INPUTS = {
     "evaluate-missing-model": (["evaluate", "{tmp}/none.npz"], "No such model file"),
     "evaluate-not-a-model": (["evaluate", "{tmp}/garbage.csv"], "not a denseflow .npz file"),
     "evaluate-wrong-features": (["evaluate", "{tmp}/model.npz", "--dataset", "csv", "--data", "{tmp}/three.csv"],
-                                "X has 3 features, but ShallowNetwork expects 2"),
+                                "has 3 feature column(s), but the model was trained on 2"),
     "predict-without-input": (["predict", "{tmp}/model.npz"], "required: --input"),
     "predict-bad-suffix": (["predict", "{tmp}/model.npz", "--input", "{tmp}/x.txt"], "expected a .csv file"),
     "predict-pickled-npy": (["predict", "{tmp}/model.npz", "--input", "{tmp}/obj.npy"], "not a readable .npy array"),

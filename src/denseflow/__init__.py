@@ -10,8 +10,10 @@ checked by ``lint-imports``):
 package            holds
 =================  ===========================================================================
 ``core``           the course's arithmetic: activations, losses, initializers, caches,
-                   propagation, optimizers (and the input checks they share)
-``datasets``       the planar flower and the extra planar sets, the cat files, CSV tables
+                   propagation, optimizers, mini-batches, learning-rate schedules,
+                   regularization (and the input checks they share)
+``datasets``       the planar flower and the extra planar sets, the cat files, the
+                   football positions, CSV tables
 ``training``       the loop, history and checkpoints; the reference, fast and stacked engines
 ``models``         LogisticRegression, ShallowNetwork, DeepNetwork
 ``gradcheck``      back-propagation against central differences, per parameter
@@ -21,6 +23,7 @@ package            holds
 ``reproduce``      the course's published figures, checked
 ``sweeps``         hyperparameter sweeps on Optuna
 ``sklearn``        scikit-learn estimators
+``playground``     the course's network learning live in the browser (``denseflow playground``)
 ``cli``            the ``denseflow`` command
 =================  ===========================================================================
 
@@ -45,7 +48,7 @@ import importlib
 __version__ = "0.1.0"
 
 _PACKAGES = ("core", "datasets", "training", "models", "gradcheck", "graph", "io", "plots", "reproduce", "sweeps",
-             "sklearn", "cli")
+             "sklearn", "playground", "cli")
 
 __all__ = [*_PACKAGES, "save", "load", "__version__"]
 

@@ -1,4 +1,4 @@
-"""The ``denseflow`` command: train, evaluate, predict, reproduce, gradcheck, graph, plot, sweep.
+"""The ``denseflow`` command: train, evaluate, predict, reproduce, gradcheck, graph, plot, playground, sweep.
 
 ``main(argv) -> int`` is the entry point (``denseflow = denseflow.cli:main``; also
 ``python -m denseflow``). Exit codes: 0 success; 2 bad usage or input (a one-line message on
@@ -23,9 +23,11 @@ from denseflow.cli import course
 from denseflow.cli.arguments import (
     Parser,
     UsageError,
+    delimiter,
     formatter,
     int_at_least,
     seed_type,
+    threads,
 )
 from denseflow.cli.arguments import column as _column
 
@@ -83,6 +85,13 @@ def _sizes(text):
     return sizes
 
 
+def _cmd_playground(args) -> int:
+    # Starlette and uvicorn load only for this command.
+    from denseflow.playground import cli_command
+
+    return cli_command(args)
+
+
 # ---------------------------------------------------------------------------------------------
 # the parser
 # ---------------------------------------------------------------------------------------------
@@ -96,6 +105,7 @@ examples:
   denseflow reproduce --data path/to/cat_folder
   denseflow gradcheck --layers 5,3 --hidden-activation tanh
   denseflow graph
+  denseflow playground                     # the course's network, learning live in the browser
   denseflow <command> --help               # options and examples of one command
 """
 
@@ -120,6 +130,10 @@ examples:
   denseflow train --out runs/long --iterations 200000 --checkpoint-every 1000
   denseflow train --resume runs/long          # continue after a crash or Ctrl-C
 """
+
+
+_THREADS_HELP = ("BLAS threads for training: auto (default: 1 for small networks and on busy cores, "
+                 "else all) or N; also DENSEFLOW_NUM_THREADS")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -147,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--data", metavar="PATH", help="the cat folder (train/test_catvnoncat.h5) or the CSV file")
     g.add_argument("--label-column", type=_column, metavar="COL",
                    help="CSV label column: index or header name (default: the last)")
+    g.add_argument("--delimiter", type=delimiter, metavar="CHAR",
+                   help="CSV cell separator: one character, or tab, semicolon, ... (default ',')")
     g.add_argument("--val-fraction", type=_fraction, metavar="F",
                    help="hold out this fraction of the training data for validation (default 0)")
     g.add_argument("--standardize", action=argparse.BooleanOptionalAction, default=None,
@@ -164,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=seed_type, help="seed of the initialization")
     g.add_argument("--course", action=argparse.BooleanOptionalAction, default=None,
                    help="draw the initial weights as the course's notebooks do (default: on)")
+    g.add_argument("--threads", type=threads, metavar="N|auto", help=_THREADS_HELP)
     g = p.add_argument_group("output")
     g.add_argument("--out", metavar="RUN_DIR", help="run folder to create (default: a new folder under runs/)")
     g.add_argument("--print-every", type=_positive_int, metavar="N",
@@ -188,6 +205,7 @@ examples:
     p.add_argument("--dataset", choices=DATASETS, default="planar", help="default: planar")
     p.add_argument("--data", metavar="PATH", help="the cat folder or the CSV file")
     p.add_argument("--label-column", type=_column, metavar="COL", help="CSV label column (default: the last)")
+    p.add_argument("--delimiter", type=delimiter, metavar="CHAR", help="CSV cell separator (default ',')")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_commands.cmd_evaluate)
 
@@ -207,6 +225,7 @@ examples:
     p.add_argument("--input", required=True, metavar="FILE", help="FILE.csv (rows = examples) or FILE.npy (n_x, m)")
     p.add_argument("--output", metavar="FILE", help="FILE.csv or FILE.npy (default: CSV on stdout)")
     p.add_argument("--ignore-column", type=_column, metavar="COL", help="a CSV column to leave out (e.g. labels)")
+    p.add_argument("--delimiter", type=delimiter, metavar="CHAR", help="CSV cell separator (default ',')")
     p.set_defaults(func=_commands.cmd_predict)
 
     # reproduce --------------------------------------------------------------------------
@@ -221,6 +240,7 @@ examples:
   denseflow reproduce --data ./data --json
 """)
     p.add_argument("--data", metavar="CAT_DIR", help="folder with the course's cat HDF5 files")
+    p.add_argument("--threads", type=threads, metavar="N|auto", help=_THREADS_HELP)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=course.cmd_reproduce)
 
@@ -273,6 +293,28 @@ examples:
     p.add_argument("--data", metavar="PATH", help="where the run's cat folder or CSV file is now")
     p.set_defaults(func=_commands.cmd_plot)
 
+    # playground -------------------------------------------------------------------------
+    p = add("playground", "watch the course's network learn, live in the browser", """\
+Starts a local web app and opens it in the browser: pick the data, the layers, the activation,
+the initialization and the learning rate, then play, pause, step or reset and watch the cost
+curves, the decision boundary, every hidden unit and the course's shapes and formulas. It hands
+back the model file, the `denseflow train` command and the Python code that reproduce the run.
+Stop it with Ctrl-C.
+
+The server listens on loopback only unless --host says otherwise, and refuses requests whose
+Host or Origin is not its own.
+
+examples:
+  denseflow playground
+  denseflow playground --port 9000 --no-browser
+""")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="interface to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int_at_least(0, 65535), default=8765,
+                   help="port to listen on; 0 picks a free one (default 8765)")
+    p.add_argument("--no-browser", action="store_true", help="print the address, do not open a browser")
+    p.set_defaults(func=_cmd_playground)
+
     # sweep (delegated) ------------------------------------------------------------------
     sub.add_parser("sweep", help="hyperparameter sweeps with Optuna (see 'denseflow sweep --help')",
                    add_help=False)
@@ -282,6 +324,29 @@ examples:
 # ---------------------------------------------------------------------------------------------
 # entry point
 # ---------------------------------------------------------------------------------------------
+
+
+class _threads_setting:
+    """``--threads`` as ``DENSEFLOW_NUM_THREADS`` for the command (every fit reads it), restored after."""
+
+    def __init__(self, value):
+        from denseflow.training.threads import ENV_VARIABLE
+
+        self.name, self.value, self.before = ENV_VARIABLE, value, None
+
+    def __enter__(self):
+        if self.value is not None:
+            self.before = os.environ.get(self.name)
+            os.environ[self.name] = str(self.value)
+        return self
+
+    def __exit__(self, *exc):
+        if self.value is not None:
+            if self.before is None:
+                os.environ.pop(self.name, None)
+            else:
+                os.environ[self.name] = self.before
+        return False
 
 
 def _error(message: str, code: int, prefix: str = f"{_PROG}: error: ") -> int:
@@ -310,7 +375,8 @@ def main(argv=None) -> int:
             sweep = importlib.import_module("denseflow.cli.sweep")
             return int(sweep.main(argv[1:]) or 0)
         args = build_parser().parse_args(argv)
-        return int(args.func(args) or 0)
+        with _threads_setting(getattr(args, "threads", None)):
+            return int(args.func(args) or 0)
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except UsageError as exc:

@@ -29,7 +29,8 @@ class UsageError(Exception):
     """Bad command-line usage (exit code 2): a one-line message, never a traceback."""
 
 
-__all__ = ["UsageError", "Parser", "formatter", "int_at_least", "seed_type", "column", "print_json", "json_default"]
+__all__ = ["UsageError", "Parser", "formatter", "int_at_least", "seed_type", "column", "delimiter", "threads",
+           "print_json", "json_default"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -82,6 +83,39 @@ def column(text):
         return int(text)
     except ValueError:
         return text
+
+
+_DELIMITERS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "space": " ", "pipe": "|"}
+
+
+def delimiter(text):
+    r"""An argument type for a CSV delimiter: one character, or tab, \t, comma, semicolon, space, pipe.
+
+    >>> delimiter(";"), delimiter("tab"), delimiter("\t")
+    (';', '\t', '\t')
+    """
+    value = _DELIMITERS.get(text.lower(), text)
+    if len(value) != 1 or value in "\r\n\"":
+        raise argparse.ArgumentTypeError(
+            f"expected one character such as ';' (or tab, comma, semicolon, space, pipe), got {text!r}")
+    return value
+
+
+def threads(text):
+    """An argument type for BLAS threads: 'auto' or a whole number >= 1.
+
+    >>> threads("auto"), threads("1")
+    ('auto', 1)
+    """
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a whole number >= 1, got {text!r}")
+    return value
 
 
 def print_json(obj) -> None:

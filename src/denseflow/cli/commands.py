@@ -15,7 +15,7 @@ from pathlib import Path
 
 from denseflow.cli.arguments import UsageError, print_json
 
-__all__ = ["cmd_train", "cmd_evaluate", "cmd_predict", "cmd_plot"]
+__all__ = ["cmd_train", "cmd_evaluate", "cmd_predict", "cmd_plot", "model_classes", "map_labels"]
 
 _PROG = "denseflow"
 
@@ -29,7 +29,7 @@ def cmd_train(args) -> int:
             names = ", ".join("--" + o.replace("_", "-") for o in given)
             raise UsageError(f"{_PROG} train: error: {names} cannot be changed when resuming; --resume continues "
                              f"the run with its saved settings (only --iterations, --print-every, "
-                             f"--checkpoint-every, --quiet and --json may be given).")
+                             f"--checkpoint-every, --threads, --quiet and --json may be given).")
         if args.out:
             raise UsageError(f"{_PROG} train: error: --out and --resume exclude each other (a resumed run stays in its folder).")
         spec = {"iterations": args.iterations, "print_every": args.print_every,
@@ -62,9 +62,55 @@ def _print_summary(m) -> None:
     print(f"Run folder ({files}):")
 
 
-def _load_eval_data(args):
+def model_classes(model):
+    """The labels a classifier knows, in the order of its outputs: its class names, else 0 … C−1."""
+    names = getattr(model, "class_names_", None)
+    if names is not None:
+        return [str(c) for c in names]
+    return [int(c) for c in model.classes_]
+
+
+def _same_label(a, b) -> bool:
+    """One label written two ways: the same text, or the same number ('1', 1, 1.0)."""
+    if str(a) == str(b):
+        return True
+    try:
+        return float(a) == float(b)
+    except (TypeError, ValueError):
+        return False
+
+
+def map_labels(model, Y, data_classes, where: str):
+    """Labels Y (1, m), indices into ``data_classes``, as indices into the model's classes.
+
+    Every label is mapped through the class names (a file's 0/1 are not taken for the model's
+    own numbering); a label the model does not know is an error naming it.
+    """
+    import numpy as np
+
+    known = model_classes(model)
+    present = [data_classes[int(k)] for k in np.unique(Y)]
+    unknown = [c for c in present if not any(_same_label(c, k) for k in known)]
+    if unknown:
+        raise ValueError(f"{where} holds label(s) {[str(c) for c in unknown][:5]} that the model does not know: "
+                         f"its classes are {[str(c) for c in known]}.")
+    mapping = np.array([next((i for i, k in enumerate(known) if _same_label(c, k)), -1) for c in data_classes],
+                       dtype=np.float64)
+    return mapping[Y.astype(np.int64)]
+
+
+def _check_features(model, X, where: str, column_hint: str) -> None:
+    """The data's features against the model's n_x, in the command line's words."""
+    n_x = model.layer_dims_[0]
+    if X.shape[0] != n_x:
+        raise ValueError(f"{where} has {X.shape[0]} feature column(s), but the model was trained on {n_x}. "
+                         f"Use a file with the training file's feature columns{column_hint}.")
+
+
+def _load_eval_data(args, model):
+    """{split name: (X, Y)} with Y mapped onto the model's classes."""
     from denseflow import datasets
-    from denseflow.cli.runs import PLANAR
+    from denseflow.cli.runs import PLANAR, errors_in_flags
 
     if args.dataset in ("cat", "csv") and not args.data:
         raise ValueError(f"--dataset {args.dataset} needs --data PATH.")
@@ -72,39 +118,40 @@ def _load_eval_data(args):
         raise ValueError(f"--data applies to --dataset cat or csv only; --dataset {args.dataset} is built in.")
     if args.label_column is not None and args.dataset != "csv":
         raise ValueError("--label-column applies to --dataset csv only.")
+    if args.delimiter is not None and args.dataset != "csv":
+        raise ValueError("--delimiter applies to --dataset csv only.")
+    classifier = model.output_ != "identity"
     if args.dataset in PLANAR:
-        X, Y = datasets.load_dataset(args.dataset)
-        return {"all": (X, Y)}, None
+        # Points the model never saw: the same distribution, another seed (datasets.HELD_OUT_SEED).
+        X, Y = datasets.load_dataset(args.dataset, held_out=True)
+        _check_features(model, X, f"--dataset {args.dataset}", "")
+        if classifier:
+            Y = map_labels(model, Y, list(range(int(Y.max()) + 1)), f"--dataset {args.dataset}")
+        return {"held-out": (X, Y)}
     if args.dataset == "cat":
         cat = datasets.load_cat(args.data)
-        return {"train": (cat.train_X, cat.train_Y), "test": (cat.test_X, cat.test_Y)}, list(cat.classes)
-    csv = datasets.load_csv(args.data, label_column=-1 if args.label_column is None else args.label_column)
-    return {"all": (csv.X, csv.Y)}, None if csv.classes is None else [str(c) for c in csv.classes]
+        _check_features(model, cat.train_X, f"--data {args.data}", "")
+        splits = {"train": (cat.train_X, cat.train_Y), "test": (cat.test_X, cat.test_Y)}
+        if classifier:
+            splits = {k: (X, map_labels(model, Y, list(cat.classes), f"the cat {k} set")) for k, (X, Y) in splits.items()}
+        return splits
+    with errors_in_flags():
+        csv = datasets.load_csv(args.data, label_column=-1 if args.label_column is None else args.label_column,
+                                delimiter=args.delimiter or ",", classes=model_classes(model) if classifier else None)
+    _check_features(model, csv.X, args.data, " (and --label-column for the label)")
+    return {"all": (csv.X, csv.Y)}
 
 
-def _align_labels(model, Y, data_classes):
-    """Map a CSV file's label numbering onto the model's class names (files may lack a class)."""
-    import numpy as np
-
-    names = getattr(model, "class_names_", None)
-    if names is None or data_classes is None or list(data_classes) == list(names):
-        return Y
-    unknown = [c for c in data_classes if c not in names]
-    if unknown:
-        raise ValueError(f"the data hold labels {unknown[:5]} that the model does not know (its classes: {names}).")
-    mapping = np.array([names.index(c) for c in data_classes], dtype=np.float64)
-    return mapping[Y.astype(np.int64)]
+_SPLIT_LABELS = {"all": "", "held-out": "held-out ", "train": "train ", "test": "test  "}
 
 
 def cmd_evaluate(args) -> int:
     from denseflow.io.modelfile import load
 
     model = load(args.model)
-    splits, data_classes = _load_eval_data(args)
+    splits = _load_eval_data(args, model)
     results = {}
     for split, (X, Y) in splits.items():
-        if args.dataset == "csv":
-            Y = _align_labels(model, Y, data_classes)
         results[split] = {"accuracy": float(model.accuracy(X, Y)), "cost": float(model.cost(X, Y)),
                           "m": int(X.shape[1])}
     if args.json:
@@ -112,8 +159,11 @@ def cmd_evaluate(args) -> int:
         return 0
     print(f"{type(model).__name__} {model.layer_dims_} on {args.dataset}")
     for split, r in results.items():
-        label = "" if split == "all" else f"{split:<6}"
+        label = _SPLIT_LABELS.get(split, f"{split} ")
         print(f"  {label}accuracy {100 * r['accuracy']:.2f} %   cost {r['cost']:.6f}   ({r['m']} examples)")
+    if "held-out" in results:
+        print(f"  (held-out: {results['held-out']['m']} new points of the {args.dataset} set, drawn with another "
+              f"seed than the training points)")
     return 0
 
 
@@ -138,9 +188,25 @@ def cmd_predict(args) -> int:
         except (ValueError, OSError, EOFError) as exc:
             raise ValueError(f"--input {args.input}: not a readable .npy array ({exc}).") from None
     else:
+        from denseflow.cli.runs import errors_in_flags
         from denseflow.datasets.csvfile import load_features_csv
 
-        X = load_features_csv(src, ignore_column=args.ignore_column)
+        with errors_in_flags():
+            X = load_features_csv(src, ignore_column=args.ignore_column, delimiter=args.delimiter or ",")
+    if suffix == ".npy" and args.delimiter is not None:
+        raise ValueError("--delimiter applies to CSV input only.")
+    if X.ndim != 2:
+        raise ValueError(f"--input {args.input} holds an array of shape {X.shape}; expected a 2-D array "
+                         f"(n_x, m) = ({model.layer_dims_[0]}, m), one column per example.")
+    if X.shape[0] != model.layer_dims_[0]:
+        n_x = model.layer_dims_[0]
+        if suffix == ".npy":
+            flip = " It looks transposed: save the array's transpose (one column per example)." \
+                if X.shape[1] == n_x else ""
+            raise ValueError(f"--input {args.input} has shape {X.shape}, but the model expects ({n_x}, m): "
+                             f"one column per example.{flip}")
+        raise ValueError(f"--input {args.input} has {X.shape[0]} feature column(s), but the model was trained on "
+                         f"{n_x}. Leave out extra columns with --ignore-column.")
     proba = np.asarray(model.predict_proba(X))
     labels = np.asarray(model.predict(X))
     out = args.output

@@ -157,7 +157,11 @@ def check_positive(value, param: str, owner: str, *, allow_zero: bool = False):
     """A real number > 0 (or >= 0)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"The {param!r} parameter of {owner} must be a number. Got {value!r} instead.")
-    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+    try:
+        finite = bool(np.isfinite(float(value)))
+    except OverflowError:  # an int beyond float64
+        finite = False
+    if not finite or value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"The {param!r} parameter of {owner} must be a finite number {bound}. Got {value!r} instead.")
     return float(value)
@@ -231,11 +235,12 @@ def layer_count(parameters) -> int:
 
 def check_bias(b, n: int, name: str = "b", *, layer=None):
     """``b`` must have shape (n[l], 1) = (n, 1), one entry per row of W[l] (``layer`` is l, if known)."""
-    if b.shape != (n, 1):
+    shape = np.shape(b)
+    if shape != (n, 1):
         l = "l" if layer is None else layer
-        fix = (f"Use {name}.reshape(-1, 1)." if b.size == n else
+        fix = (f"Use {name}.reshape(-1, 1)." if int(np.prod(shape)) == n else
                f"It needs one entry per row of W{'' if layer is None else layer} (n[{l}] = {n}).")
-        raise ValueError(f"{name} has shape {b.shape} but must have shape (n[{l}], 1) = ({n}, 1). {fix}")
+        raise ValueError(f"{name} has shape {shape} but must have shape (n[{l}], 1) = ({n}, 1). {fix}")
 
 
 def check_seed(seed, owner: str, *, allow_none: bool = False, param: str = "seed"):

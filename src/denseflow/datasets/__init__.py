@@ -10,6 +10,7 @@ module          holds
                 weeks 2 and 4; :func:`columns_to_images`
 ``csvfile``     :func:`load_csv` / :func:`load_features_csv`: your own table, one row per
                 example; :func:`standardize`, :func:`standardization_stats`
+``football``    :func:`load_football`: the second course's Regularization data (your CSV copy)
 ``common``      :func:`train_val_split` and what the sets share
 ==============  ==============================================================================
 
@@ -18,7 +19,8 @@ Import the public names from ``denseflow.datasets``. All labels are returned as 
 float64 avoids unsigned wrap-around in ``1 - Y``).
 
 Only NumPy is imported here. h5py and scikit-learn are imported inside the functions that need
-them, so ``import denseflow`` stays light; install them with ``pip install "denseflow[data]"``.
+them, so ``import denseflow`` stays light. scikit-learn (the moons, circles, blobs and Gaussian
+quantiles) comes with denseflow; h5py (the cat files) with ``pip install "denseflow[data]"``.
 
 Examples
 --------
@@ -43,8 +45,10 @@ from denseflow.datasets.csvfile import (
     standardization_stats,
     standardize,
 )
+from denseflow.datasets.football import FootballData, load_football
 from denseflow.datasets.planar import (
     DATASETS,
+    HELD_OUT_SEED,
     blobs,
     gaussian_quantiles,
     load_dataset,
@@ -60,6 +64,7 @@ __all__ = [
     "blobs",
     "gaussian_quantiles",
     "DATASETS",
+    "HELD_OUT_SEED",
     "load_dataset",
     "CatData",
     "CatImages",
@@ -71,5 +76,7 @@ __all__ = [
     "load_features_csv",
     "standardization_stats",
     "standardize",
+    "FootballData",
+    "load_football",
     "train_val_split",
 ]

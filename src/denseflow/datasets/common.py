@@ -2,7 +2,7 @@
 
 * :func:`train_val_split` — a seeded random split of the columns of X and Y.
 * :func:`_check_m` — the number of examples ``m`` of a generated set, with a clear message.
-* :func:`_import_optional` — import h5py or scikit-learn lazily, or say which pip extra brings it.
+* :func:`_import_optional` — import h5py or scikit-learn lazily, or say how to install it.
 * :func:`_column_labels` — scikit-learn's (m, 2), (m,) arrays in the course's (2, m), (1, m) layout.
 
 Only NumPy and the standard library are imported here.
@@ -31,11 +31,20 @@ def _check_m(m, owner: str, *, even: bool = False, minimum: int = 2):
     return m
 
 
+#: Packages imported lazily that come with a plain install (the rest come with the [data] extra).
+_DEPENDENCIES = {"scikit-learn"}
+
+
 def _import_optional(module: str, pip_name: str, owner: str):
-    """Import an optional dependency, or say which pip extra brings it."""
+    """Import a lazily loaded package, or say how to install it (the [data] extra, or a dependency)."""
     try:
         return importlib.import_module(module)
     except ImportError as exc:
+        if pip_name in _DEPENDENCIES:
+            raise ImportError(
+                f"{owner} needs the package {pip_name!r}, a dependency of denseflow that is not installed "
+                f"(or fails to import). Install it with: pip install {pip_name} (or reinstall denseflow)."
+            ) from exc
         raise ImportError(
             f"{owner} needs the optional package {pip_name!r}, which is not installed. "
             f'Install it with: pip install "denseflow[data]" (or pip install {pip_name}).'

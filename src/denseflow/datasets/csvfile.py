@@ -193,21 +193,52 @@ def _feature_columns(n_fields, skip, path, delimiter, first_line, owner):
         hint = ""
         others = [d for d in ",;\t|" if d != delimiter and d in first_line]
         if others:
-            hint = f" The first line contains {others[0]!r}: pass delimiter={others[0]!r}?"
+            hint = f" The first line contains {others[0]!r}: is it the delimiter (delimiter={others[0]!r})?"
         raise ValueError(
             f"{path} has only {n_fields} column ({'the label' if skip is not None else 'ignored'}); "
-            f"{owner} needs at least one feature column.{hint}"
+            f"at least one feature column is needed.{hint}"
         )
     return columns
 
 
-def _parse_labels(path, header, data, j):
+def _known_labels(path, header, data, j, raw, known):
+    """Map each label through the given classes (text as text, numbers numerically)."""
+    by_text, by_number = {}, {}
+    for k, c in enumerate(known):
+        by_text.setdefault(str(c), k)
+        v = c if isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool) else _parse_float(str(c))
+        if v is not None and math.isfinite(v):
+            by_number.setdefault(float(v), k)
+    Y = np.empty((1, len(raw)))
+    unknown = {}
+    for i, ((ln, _), cell) in enumerate(zip(data, raw)):
+        k = by_text.get(cell)
+        if k is None:
+            v = _parse_float(cell)
+            k = None if v is None else by_number.get(v)
+        if k is None:
+            unknown.setdefault(cell, ln)
+            continue
+        Y[0, i] = k
+    if unknown:
+        first, ln = next(iter(unknown.items()))
+        labels = list(unknown)[:5]
+        raise ValueError(
+            f"{_where(path, ln, j, header)}: label {first!r} is not one of the known classes "
+            f"{[str(c) for c in known]}; the file holds {len(unknown)} unknown label(s): {labels}."
+        )
+    return Y
+
+
+def _parse_labels(path, header, data, j, known=None):
     raw = []
     for ln, fields in data:
         cell = fields[j]
         if cell.lower() in _MISSING:
             raise ValueError(f"{_where(path, ln, j, header)}: missing label {cell!r}. Every line needs a label.")
         raw.append(cell)
+    if known is not None:
+        return _known_labels(path, header, data, j, raw, known), list(known)
     nums = [_parse_float(c) for c in raw]
     is_num = [v is not None for v in nums]
     if any(is_num) and not all(is_num):
@@ -231,7 +262,8 @@ def _parse_labels(path, header, data, j):
     return np.array([index[c] for c in raw], dtype=np.float64).reshape(1, -1), classes
 
 
-def load_csv(path, label_column=-1, standardize: bool = False, has_header=None, delimiter: str = ","):
+def load_csv(path, label_column=-1, standardize: bool = False, has_header=None, delimiter: str = ",",
+             classes=None):
     """Load a labelled CSV file, one row per example, as X (n_x, m) and Y (1, m).
 
     Parameters
@@ -249,13 +281,20 @@ def load_csv(path, label_column=-1, standardize: bool = False, has_header=None, 
         None detects it: the first line is a header when none of its cells is a number (or when
         ``label_column`` is a name).
     delimiter : str, default ","
+        The character between cells (one character, e.g. ";" or "\\t").
+    classes : list or None, default None
+        The classes the labels must be among, e.g. a fitted model's class names, in the model's
+        order: label ``classes[k]`` becomes k (text compared as text, numbers numerically, so
+        ``1.0`` is the class ``'1'``), and a label not in the list is an error naming its line.
+        None: the classes are read from the file (below).
 
     Returns
     -------
     CsvData
         ``(X, Y, feature_names, mean, std, label_name, classes)``, see :class:`CsvData`.
         Labels that are not already 0/1 (text such as 'no'/'yes', or numbers such as -1/1) are
-        mapped to 0 .. C-1 in sorted order, and ``classes`` lists the originals.
+        mapped to 0 .. C-1 in sorted order, and ``classes`` lists the originals. With
+        ``classes`` given, Y holds indices into it and ``CsvData.classes`` is that list.
 
     Raises
     ------
@@ -277,17 +316,26 @@ def load_csv(path, label_column=-1, standardize: bool = False, has_header=None, 
            [10., 30.]])
     >>> data.Y, data.classes
     (array([[1., 0.]]), ['cat', 'dog'])
+    >>> load_csv(p, label_column="kind", classes=["dog", "cat", "bird"]).Y
+    array([[0., 1.]])
     """
     owner = "load_csv"
     if not isinstance(standardize, (bool, np.bool_)):
         raise TypeError(f"The 'standardize' parameter of {owner} must be True or False. Got {standardize!r} instead.")
+    if classes is not None:
+        if isinstance(classes, (str, bytes)) or not hasattr(classes, "__iter__"):
+            raise TypeError(f"The 'classes' parameter of {owner} must be a list of class labels or None. "
+                            f"Got {classes!r} instead.")
+        classes = list(classes)
+        if not classes:
+            raise ValueError(f"The 'classes' parameter of {owner} must list at least one class. Got [] instead.")
     path, header, _, data, n_fields = _read_rows(
         path, delimiter, has_header, owner, force_header=isinstance(label_column, str)
     )
     j = _resolve_column(label_column, header, n_fields, path, "label_column", owner)
     columns = _feature_columns(n_fields, j, path, delimiter, delimiter.join(data[0][1]), owner)
     X = _parse_features(path, header, data, columns, delimiter)
-    Y, classes = _parse_labels(path, header, data, j)
+    Y, classes = _parse_labels(path, header, data, j, classes)
     names = [header[c] or f"x{k + 1}" for k, c in enumerate(columns)] if header else [f"x{k + 1}" for k in range(len(columns))]
     label_name = (header[j] or "y") if header else "y"
     mean = std = None
@@ -342,18 +390,50 @@ def load_features_csv(path, has_header=None, delimiter: str = ",", ignore_column
 # ---------------------------------------------------------------------------------------------
 
 
-def standardization_stats(X):
+def standardization_stats(X, feature_names=None):
     """Per-feature mean and standard deviation of X (n_x, m), each (n_x, 1); a std of 0 becomes 1.
+
+    Parameters
+    ----------
+    X : array of shape (n_x, m)
+    feature_names : list of str, optional
+        Names of the n_x features (e.g. a CSV file's header), used in the error message.
+
+    Raises
+    ------
+    ValueError
+        A feature's values are finite but so large (beyond ~1e154 in float64) that its mean, its
+        standard deviation or the standardized values overflow to infinity; the message names
+        the feature, its largest value and the fix (rescale that feature).
 
     Examples
     --------
     >>> mean, std = standardization_stats(np.array([[1.0, 3.0], [5.0, 5.0]]))
     >>> mean.ravel(), std.ravel()
     (array([2., 5.]), array([1., 1.]))
+    >>> standardization_stats(np.array([[1.0, 2.0], [1e308, -1e308]]), ["size", "weight"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Feature 2 ('weight') holds values up to 1e+308 in magnitude, too large to standardize in float64: ...
     """
     X = check_X(X)
-    mean = X.mean(axis=1, keepdims=True)
-    std = X.std(axis=1, keepdims=True)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = X.mean(axis=1, keepdims=True)
+        std = X.std(axis=1, keepdims=True)
+        scale = np.where(std == 0, 1.0, std)
+        spread = np.max(np.abs(X - mean), axis=1, keepdims=True) / scale
+    bad = ~(np.isfinite(mean) & np.isfinite(std) & np.isfinite(spread))
+    if np.any(bad):
+        j = int(np.flatnonzero(bad.ravel())[0])
+        name = ""
+        if feature_names is not None and j < len(feature_names):
+            name = f" ({feature_names[j]!r})"
+        biggest = float(np.max(np.abs(X[j])))
+        raise ValueError(
+            f"Feature {j + 1}{name} holds values up to {biggest:.3g} in magnitude, too large to standardize "
+            f"in float64: its mean or standard deviation overflows to infinity. Rescale that feature "
+            f"(e.g. divide it by 1e{max(int(np.log10(biggest)) - 3, 1)}) or drop it."
+        )
     std[std == 0] = 1.0
     return mean, std
 
@@ -379,9 +459,13 @@ def standardize(X, mean, std):
     stats = []
     for name, v in (("mean", mean), ("std", std)):
         try:
-            v = np.asarray(v, dtype=np.float64)
+            v = np.asarray(v)
+            if v.dtype.kind not in "biuf":  # complex, text, dates, objects
+                raise TypeError
+            v = v.astype(np.float64)
         except (TypeError, ValueError):
-            raise TypeError(f"{name} must be a numeric array of shape (n_x, 1); got {type(v).__name__}.") from None
+            raise TypeError(f"{name} must be a numeric array of shape (n_x, 1); got {type(v).__name__}"
+                            f"{' of dtype ' + str(v.dtype) if isinstance(v, np.ndarray) else ''}.") from None
         if not (v.ndim == 1 or (v.ndim == 2 and v.shape[1] == 1)) or v.size == 0:
             raise ValueError(f"{name} must have shape (n_x, 1), one value per feature; got shape {v.shape}.")
         if not np.all(np.isfinite(v)):

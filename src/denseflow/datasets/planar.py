@@ -158,7 +158,7 @@ def noisy_circles(m: int = 200, factor: float = 0.5, noise: float = 0.3, seed: i
     return _column_labels(*sk.make_circles(n_samples=m, factor=factor, noise=noise, random_state=seed))
 
 
-def blobs(m: int = 200, seed: int | None = 5, centers: int = 6):
+def blobs(m: int = 200, seed: int | None = 5, centers: int = 6, centers_seed: int | None = None):
     """Gaussian blobs around ``centers`` centres, labelled by centre index mod 2.
 
     The course makes six blobs (``make_blobs(n_samples=N, random_state=5, n_features=2,
@@ -172,6 +172,11 @@ def blobs(m: int = 200, seed: int | None = 5, centers: int = 6):
         ``random_state`` for scikit-learn; 5 is the course's, so the defaults reproduce its data.
     centers : int, default 6
         Number of blobs (>= 2).
+    centers_seed : int or None, default None
+        Seed of the blob centres when it differs from ``seed``: the centres are those that
+        ``seed=centers_seed`` gives, the points are drawn with ``seed``. So
+        ``blobs(seed=7, centers_seed=5)`` holds new points from the course's six blobs (a held-out
+        set); None uses ``seed`` for both, as ``make_blobs`` does.
 
     Returns
     -------
@@ -183,6 +188,7 @@ def blobs(m: int = 200, seed: int | None = 5, centers: int = 6):
     >>> X, Y = blobs(m=12)
     >>> X.shape, np.unique(Y).tolist()
     ((2, 12), [0.0, 1.0])
+    >>> X_new, _ = blobs(m=12, seed=7, centers_seed=5)   # other points, the same six blobs
     """
     owner = "blobs"
     m = _check_m(m, owner)
@@ -190,8 +196,14 @@ def blobs(m: int = 200, seed: int | None = 5, centers: int = 6):
     centers = check_positive_int(centers, "centers", owner)
     if centers < 2:
         raise ValueError(f"The 'centers' parameter of {owner} must be an int >= 2. Got {centers!r} instead.")
+    centers_seed = check_seed(centers_seed, owner, allow_none=True, param="centers_seed")
     sk = _import_optional("sklearn.datasets", "scikit-learn", owner)
-    X, Y = sk.make_blobs(n_samples=m, random_state=seed, n_features=2, centers=centers)
+    where = centers
+    if centers_seed is not None and centers_seed != seed:
+        # The centres that make_blobs draws for centers_seed (it draws them before the points).
+        where = sk.make_blobs(n_samples=centers, random_state=centers_seed, n_features=2, centers=centers,
+                              return_centers=True)[2]
+    X, Y = sk.make_blobs(n_samples=m, random_state=seed, n_features=2, centers=where)
     return _column_labels(X, Y % 2)
 
 
@@ -248,12 +260,21 @@ DATASETS = {
 }
 
 
-def load_dataset(name: str, **kwargs):
+#: The seed of the held-out points of :func:`load_dataset` (``held_out=True``): no generator's default.
+HELD_OUT_SEED = 1_000_003
+
+
+def load_dataset(name: str, *, held_out: bool = False, **kwargs):
     """Build a planar data set by its name in :data:`DATASETS`.
 
     Parameters
     ----------
     name : {'planar', 'moons', 'circles', 'blobs', 'gaussian-quantiles'}
+    held_out : bool, default False
+        Draw new points from the same distribution as the default set, with the fixed seed
+        :data:`HELD_OUT_SEED` instead of the generator's default seed (for blobs the centres
+        stay those of the default seed): data a model trained on the default set never saw.
+        ``seed`` cannot be given with it.
     **kwargs
         Passed on to the generator (e.g. ``m``, ``seed``, ``noise``).
 
@@ -267,10 +288,22 @@ def load_dataset(name: str, **kwargs):
     >>> X, Y = load_dataset("planar", m=10)
     >>> X.shape
     (2, 10)
+    >>> X_new, Y_new = load_dataset("planar", m=10, held_out=True)
+    >>> bool(np.any(X_new != X))
+    True
     """
     check_choice(name, DATASETS, "name", "load_dataset")
     func = DATASETS[name]
     params = inspect.signature(func).parameters
+    if not isinstance(held_out, (bool, np.bool_)):
+        raise TypeError(f"The 'held_out' parameter of load_dataset must be True or False. Got {held_out!r} instead.")
+    if held_out:
+        if "seed" in kwargs or "centers_seed" in kwargs:
+            raise TypeError("load_dataset(held_out=True) draws with its own seed (HELD_OUT_SEED): do not pass "
+                            "'seed' or 'centers_seed'.")
+        if "centers_seed" in params:
+            kwargs["centers_seed"] = params["seed"].default
+        kwargs["seed"] = HELD_OUT_SEED
     unknown = sorted(set(kwargs) - set(params))
     if unknown:
         raise TypeError(

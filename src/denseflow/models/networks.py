@@ -59,6 +59,7 @@ from denseflow.training.loop import (
     predict_labels,
     train,
 )
+from denseflow.training.threads import blas_threads, choose_threads
 
 __all__ = ["Network", "LogisticRegression", "ShallowNetwork", "DeepNetwork", "MODELS"]
 
@@ -234,20 +235,23 @@ class Network:
         weights = check_sample_weight(sample_weight, Xp.shape[1], self._np_dtype)
         params, resume_from = start_parameters(self, dims, resume_from, initial_parameters)
         callbacks = fit_callbacks(self.print_every, self.callback)
+        # One BLAS thread for small products and on busy cores (denseflow.training.threads).
+        threads = choose_threads(dims, Xp.shape[1])
         try:
-            result = train(
-                params, Xp, Yt,
-                hidden_activation=self._hidden(),
-                output_activation=prepared.attributes["output_"],
-                loss=self._loss_name(prepared.attributes["output_"]),
-                learning_rate=self.learning_rate,
-                num_iterations=self.num_iterations,
-                X_val=Xv, Y_val=Yv,
-                sample_weight=weights,
-                cost_every=self.cost_every,
-                callbacks=callbacks,
-                resume_from=resume_from,
-            )
+            with blas_threads(threads):
+                result = train(
+                    params, Xp, Yt,
+                    hidden_activation=self._hidden(),
+                    output_activation=prepared.attributes["output_"],
+                    loss=self._loss_name(prepared.attributes["output_"]),
+                    learning_rate=self.learning_rate,
+                    num_iterations=self.num_iterations,
+                    X_val=Xv, Y_val=Yv,
+                    sample_weight=weights,
+                    cost_every=self.cost_every,
+                    callbacks=callbacks,
+                    resume_from=resume_from,
+                )
         except TrainingDivergedError as err:
             # The last finite parameters are kept, with the history up to them.
             self._set_fitted(prepared.attributes, err.result)

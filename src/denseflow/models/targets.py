@@ -65,6 +65,13 @@ def encode_fit_targets(Y, output_activation):
         return Y, None, "identity"
     if Y.shape[0] == 1:
         values = np.unique(Y)
+        if out == "auto" and len(values) < 2:
+            # As scikit-learn's classifiers: a classifier learns nothing from one class.
+            raise ValueError(
+                f"A classifier needs at least two classes in Y, but Y holds only one: {values[0]:g}. "
+                f"Add examples of the other class(es), or pass output_activation='sigmoid' to train "
+                f"on this batch anyway."
+            )
         if out in ("auto", "sigmoid") and np.all(np.isin(values, (0, 1))):
             return Y, np.array([0, 1]), "sigmoid"
         if out == "sigmoid" or (out == "auto" and len(values) <= 2):

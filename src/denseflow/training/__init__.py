@@ -9,6 +9,8 @@ module          holds
                 :func:`make_engine`, which picks the engine for a network
 ``fast``        :class:`FastEngine`: the same iteration on buffers allocated once, bit for bit
 ``stacked``     :func:`train_stacked`: K models of one architecture (learning rates, seeds) at once
+``threads``     :func:`choose_threads` / :func:`blas_threads`: BLAS threads for small products and
+                busy machines (``DENSEFLOW_NUM_THREADS``)
 ==============  ==============================================================================
 
 Import the public names from ``denseflow.training``.
@@ -33,11 +35,13 @@ from denseflow.training.loop import (
     TrainingDivergedError,
     TrainingEvent,
     TrainingResult,
+    TrainingWarning,
     accuracy_of,
     predict_labels,
     train,
 )
 from denseflow.training.stacked import StackedEngine, StackedResult, train_stacked
+from denseflow.training.threads import blas_threads, choose_threads
 
 __all__ = [
     "History",
@@ -45,6 +49,7 @@ __all__ = [
     "Checkpoint",
     "TrainingResult",
     "TrainingDivergedError",
+    "TrainingWarning",
     "StopTraining",
     "train",
     "predict_labels",
@@ -57,4 +62,6 @@ __all__ = [
     "StackedEngine",
     "StackedResult",
     "train_stacked",
+    "choose_threads",
+    "blas_threads",
 ]

@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable, NamedTuple, Sequence
 
@@ -45,6 +46,7 @@ __all__ = [
     "Checkpoint",
     "TrainingResult",
     "TrainingDivergedError",
+    "TrainingWarning",
     "StopTraining",
     "train",
     "predict_labels",
@@ -72,6 +74,24 @@ class TrainingDivergedError(FloatingPointError):
             f"Try a smaller learning rate, e.g. a tenth of it. The model keeps the last parameters "
             f"whose cost was finite (iteration {max(iteration - 1, 0)})."
         )
+
+
+class TrainingWarning(UserWarning):
+    """Training finished, but its costs say it did not learn (see :attr:`History.problems`).
+
+    Issued by :func:`train` (after at least :data:`MIN_UPDATES_TO_JUDGE` updates) when the cost
+    ended above where it started (the learning rate is too large for gradient descent to
+    settle), stopped moving (both: :attr:`History.problems`), or when every example gets exactly
+    the same output (the network ignores its input, e.g. every ReLU unit of a layer is dead).
+    """
+
+
+#: A run is judged only after this many updates (one update on a batch proves nothing).
+MIN_UPDATES_TO_JUDGE = 10
+#: The cost "stopped moving" when it changed by less than this fraction of itself over the
+#: second half of the run, and is not a perfect fit (at most ``FLAT_FLOOR``, e.g. an exact regression).
+FLAT_RTOL = 1e-9
+FLAT_FLOOR = 1e-10
 
 
 class StopTraining(Exception):
@@ -127,6 +147,49 @@ class History:
             "val_accuracies": [float(a) for a in self.val_accuracies],
             "final_cost": None if self.final_cost is None else float(self.final_cost),
         }
+
+    @property
+    def problems(self) -> list:
+        """What the costs say went wrong: a list of sentences (empty when nothing did).
+
+        Judged on runs of at least :data:`MIN_UPDATES_TO_JUDGE` updates, once training has ended
+        (``final_cost`` is set):
+
+        * the cost ended above where it started: J(θ_final) > J(θ(0)) (beyond float noise,
+          1e−9 of J(θ(0))) — gradient descent overshoots;
+        * the cost stopped moving: over the second half of the run, J changed by at most
+          :data:`FLAT_RTOL` × J, and J > :data:`FLAT_FLOOR` (not a perfect fit) — the network
+          stopped learning (dead ReLU units, saturated units), or it converged long ago.
+
+        Examples
+        --------
+        >>> History([0, 10, 19], [0.69, 40.0, 130.0], final_cost=135.9).problems[0][:45]
+        'The cost ended above where it started (0.69 a'
+        >>> History(list(range(20)), [0.9] + [0.693147] * 19, final_cost=0.693147).problems[0][:30]
+        'The cost stopped moving: it st'
+        >>> History(list(range(20)), [0.9 - 0.01 * i for i in range(20)], final_cost=0.7).problems
+        []
+        """
+        if self.final_cost is None or not self.costs or not self.iterations \
+                or self.iterations[-1] + 1 < MIN_UPDATES_TO_JUDGE:
+            return []
+        first, last, n = float(self.costs[0]), float(self.final_cost), self.iterations[-1] + 1
+        found = []
+        if math.isfinite(first) and math.isfinite(last) and last - first > 1e-9 * abs(first):
+            found.append(
+                f"The cost ended above where it started ({first:.6g} at iteration 0, {last:.6g} after {n} "
+                f"updates): gradient descent overshoots. Try a smaller learning rate, e.g. a tenth of it."
+            )
+        half = n // 2
+        tail = [float(c) for i, c in zip(self.iterations, self.costs) if i >= half] + [last]
+        if len(tail) >= 2 and abs(last) > FLAT_FLOOR and max(tail) - min(tail) <= FLAT_RTOL * abs(last):
+            found.append(
+                f"The cost stopped moving: it stayed at {last:.6g} from iteration {half} to {n} (changing "
+                f"by less than {FLAT_RTOL:g} of itself). The network stopped learning (e.g. every ReLU "
+                f"unit is dead: try a smaller learning rate), or it converged long before the last "
+                f"iteration and fewer iterations would do."
+            )
+        return found
 
     @classmethod
     def from_dict(cls, d: dict) -> "History":
@@ -331,4 +394,13 @@ def train(
     if not isfinite(final_cost):
         raise _diverged(num_iterations, final_cost, learning_rate, eng.previous_parameters, history, num_iterations - 1)
     history.final_cost = final_cost
+    if completed - start >= MIN_UPDATES_TO_JUDGE:
+        problems = list(history.problems)
+        if X.shape[1] > 1 and not np.any(np.ptp(_model_forward(X, eng.parameters, hidden, output)[0], axis=1)):
+            problems.append(
+                "Every example gets the same output: the network ignores its input (e.g. every ReLU unit "
+                "of a hidden layer is dead). Try a smaller learning rate or another initialization."
+            )
+        for problem in problems:
+            warnings.warn(problem, TrainingWarning, stacklevel=2)
     return TrainingResult(eng.parameters, history, GradientDescentState(completed))
