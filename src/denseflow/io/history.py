@@ -37,53 +37,97 @@ import numpy as np
 
 from denseflow.io.npz import bad_file as _bad
 
-__all__ = ["HISTORY_ARRAYS", "record_dtype", "history_arrays", "history_from_arrays", "history_records",
-           "read_history_log", "LOG_NAME"]
+__all__ = ["HISTORY_ARRAYS", "UNITS", "record_dtype", "has_rates", "history_meta", "history_arrays",
+           "history_from_arrays", "history_records", "read_history_log", "fill_constant_rates", "LOG_NAME"]
 
-#: The arrays a file's history may use, in record order.
-HISTORY_ARRAYS = ("history_iterations", "history_costs", "history_val_costs", "history_val_accuracies")
+#: The arrays a file's history may use, in record order (``history_learning_rates``: α at each
+#: record, in files whose metadata says ``"learning_rates": true``).
+HISTORY_ARRAYS = ("history_iterations", "history_costs", "history_val_costs", "history_val_accuracies",
+                  "history_learning_rates")
+#: What a history's records count (:attr:`denseflow.training.History.unit`).
+UNITS = ("iteration", "epoch")
 #: The name of a checkpoint's history log: ``<checkpoint stem>.<8 hex>.history``.
 LOG_NAME = re.compile(r"[A-Za-z0-9_.-]{1,120}\.[0-9a-f]{8}\.history")
 
 
-def record_dtype(validation: bool) -> np.dtype:
-    """One record of a history log: ``iteration`` (<i8), ``cost`` (<f8), and with validation
-    ``val_cost`` and ``val_accuracy`` (<f8): 16 or 32 bytes."""
+def record_dtype(validation: bool, rates: bool = False) -> np.dtype:
+    """One record of a history log: ``iteration`` (<i8), ``cost`` (<f8), with validation
+    ``val_cost`` and ``val_accuracy`` (<f8), and with ``rates`` the ``learning_rate`` (<f8):
+    16 to 40 bytes."""
     fields = [("iteration", "<i8"), ("cost", "<f8")]
     if validation:
         fields += [("val_cost", "<f8"), ("val_accuracy", "<f8")]
+    if rates:
+        fields += [("learning_rate", "<f8")]
     return np.dtype(fields)
+
+
+def has_rates(history) -> bool:
+    """Whether ``history`` holds learning rates that vary (a schedule): they are then stored, one
+    per record. A constant α is not stored (the model's configuration holds it: see
+    :func:`fill_constant_rates`); histories written before
+    :attr:`~denseflow.training.History.learning_rates` existed hold none."""
+    rates = history.learning_rates
+    return bool(history.iterations) and len(rates) == len(history.iterations) and any(a != rates[0] for a in rates)
+
+
 
 
 def _columns(history, start: int = 0, stop: int | None = None):
     stop = len(history.iterations) if stop is None else stop
     validation = bool(history.val_costs)
-    cols = [np.asarray(history.iterations[start:stop], dtype=np.int64),
-            np.asarray(history.costs[start:stop], dtype=np.float64)]
+    cols = {"history_iterations": np.asarray(history.iterations[start:stop], dtype=np.int64),
+            "history_costs": np.asarray(history.costs[start:stop], dtype=np.float64)}
     if validation:
-        cols += [np.asarray(history.val_costs[start:stop], dtype=np.float64),
-                 np.asarray(history.val_accuracies[start:stop], dtype=np.float64)]
+        cols["history_val_costs"] = np.asarray(history.val_costs[start:stop], dtype=np.float64)
+        cols["history_val_accuracies"] = np.asarray(history.val_accuracies[start:stop], dtype=np.float64)
+    if has_rates(history):
+        cols["history_learning_rates"] = np.asarray(history.learning_rates[start:stop], dtype=np.float64)
     return validation, cols
+
+
+def fill_constant_rates(history, config):
+    """Give a model file's history its learning rates when they were constant (not stored): the
+    configuration's ``learning_rate`` at every record, when its schedule is 'constant'.
+    (Checkpoints are not filled: training refills them from the schedule when it resumes.)"""
+    if history.iterations and not history.learning_rates and isinstance(config, dict) \
+            and config.get("learning_rate_schedule", "constant") == "constant" \
+            and isinstance(config.get("learning_rate"), (int, float)):
+        history.learning_rates = [float(config["learning_rate"])] * len(history.iterations)
+    return history
+
+
+def history_meta(history, validation: bool, records: int) -> dict:
+    """The ``history`` metadata of a file: records, validation, final cost, and (only when they
+    differ from a first-course history, so older files read the same) the unit and whether
+    learning rates are recorded."""
+    meta = {"records": int(records), "validation": validation,
+            "final_cost": None if history.final_cost is None else float(history.final_cost)}
+    if has_rates(history):
+        meta["learning_rates"] = True
+    if history.unit != "iteration":
+        meta["unit"] = history.unit
+    return meta
 
 
 def history_arrays(history) -> tuple[dict, dict]:
     """``(metadata part, {name: array})`` for a file holding ``history`` inline."""
     validation, cols = _columns(history)
-    meta = {"records": int(cols[0].shape[0]), "validation": validation,
-            "final_cost": None if history.final_cost is None else float(history.final_cost)}
-    return meta, dict(zip(HISTORY_ARRAYS, cols))
+    return history_meta(history, validation, cols["history_iterations"].shape[0]), cols
 
 
 def history_records(history, start: int, stop: int) -> tuple[bool, bytes]:
-    """``(validation, bytes)`` of the log records ``start`` … ``stop - 1`` of ``history``."""
+    """``(validation, bytes)`` of the log records ``start`` … ``stop - 1`` of ``history``
+    (with a ``learning_rate`` field when :func:`has_rates`)."""
     validation, cols = _columns(history, start, stop)
-    rec = np.empty(cols[0].shape[0], dtype=record_dtype(validation))
-    for name, col in zip(rec.dtype.names, cols):
+    rec = np.empty(cols["history_iterations"].shape[0], dtype=record_dtype(validation, has_rates(history)))
+    for name, col in zip(rec.dtype.names, cols.values()):
         rec[name] = col
     return validation, rec.tobytes()
 
 
 def _check_meta(path, meta) -> tuple[int, bool, float | None]:
+    """``(records, validation, final_cost)`` of a history's metadata (see :func:`_extras` for the rest)."""
     def bad(what):
         return _bad(path, f"its history is malformed: {what}")
 
@@ -100,12 +144,30 @@ def _check_meta(path, meta) -> tuple[int, bool, float | None]:
     return records, validation, final
 
 
-def _history(path, cols, final):
+def _extras(path, meta) -> tuple[bool, str, float | None]:
+    """``(rates, unit, α)`` of a history's metadata: whether learning rates are recorded, the unit,
+    and the constant learning rate (or None)."""
+    rates, unit = meta.get("learning_rates", False), meta.get("unit", "iteration")
+    alpha = meta.get("learning_rate")
+    if not isinstance(rates, bool):
+        raise _bad(path, f"its history is malformed: 'learning_rates' must be true or false; got {str(rates)[:40]}.")
+    if alpha is not None and (isinstance(alpha, bool) or not isinstance(alpha, (int, float))
+                              or not math.isfinite(alpha) or alpha <= 0):
+        raise _bad(path, f"its history is malformed: 'learning_rate' must be a number > 0; got {str(alpha)[:40]}.")
+    if unit not in UNITS:
+        raise _bad(path, f"its history is malformed: 'unit' must be one of {list(UNITS)}; got {str(unit)[:40]}.")
+    return rates, unit, alpha
+
+
+def _history(path, cols, final, rates=None, unit="iteration", alpha=None):
     """Check the values of the history columns and build the History."""
     from denseflow.training.loop import History
 
     def bad(what):
         return _bad(path, f"its history is malformed: {what}")
+
+    if rates is not None and not np.all(np.isfinite(rates) & (rates > 0)):
+        raise bad("'learning_rates' must hold finite numbers > 0.")
 
     its, costs = cols[0], cols[1]
     if its.size and (its[0] < 0 or np.any(np.diff(its) <= 0)):
@@ -118,16 +180,20 @@ def _history(path, cols, final):
     if not np.all((val_accs >= 0) & (val_accs <= 1)):
         raise bad("'val_accuracies' must hold numbers in [0, 1].")
     return History(its.tolist(), costs.tolist(), val_costs.tolist(), val_accs.tolist(),
-                   None if final is None else float(final))
+                   None if final is None else float(final), unit,
+                   rates.tolist() if rates is not None else [] if alpha is None else [float(alpha)] * len(its))
 
 
 def history_from_arrays(path, meta, arrays):
     """The :class:`~denseflow.training.History` of a file holding it inline (checked)."""
     records, validation, final = _check_meta(path, meta)
-    names = HISTORY_ARRAYS if validation else HISTORY_ARRAYS[:2]
-    unexpected = sorted(set(HISTORY_ARRAYS[2:]) & set(arrays)) if not validation else []
+    rates, unit, alpha = _extras(path, meta)
+    names = list(HISTORY_ARRAYS[:4] if validation else HISTORY_ARRAYS[:2]) + (["history_learning_rates"] if rates else [])
+    unexpected = sorted(set(HISTORY_ARRAYS[2:4]) & set(arrays)) if not validation else []
     if unexpected:
         raise _bad(path, f"its history has no validation records but the file holds {unexpected}.")
+    if not rates and "history_learning_rates" in arrays:
+        raise _bad(path, "its history records no learning rates but the file holds 'history_learning_rates'.")
     cols = []
     for name in names:
         if name not in arrays:
@@ -138,7 +204,7 @@ def history_from_arrays(path, meta, arrays):
             raise _bad(path, f"its history array {name!r} must be {'an int' if kind == 'iu' else 'a float'} "
                              f"array of shape ({records},); got {arr.dtype} {arr.shape}.")
         cols.append(arr.astype(np.int64 if kind == "iu" else np.float64))
-    return _history(path, cols, final)
+    return _history(path, cols[:4] if not rates else cols[:-1], final, cols[-1] if rates else None, unit, alpha)
 
 
 def read_history_log(path, meta):
@@ -149,12 +215,13 @@ def read_history_log(path, meta):
     records). Records after those (a later checkpoint that was not completed) are ignored.
     """
     records, validation, _ = _check_meta(path, meta)
+    rates, unit, alpha = _extras(path, meta)
     name, expected = meta.get("log"), meta.get("log_sha256")
     if not isinstance(name, str) or not LOG_NAME.fullmatch(name) or not isinstance(expected, str):
         raise _bad(path, f"its history log must be named like 'checkpoint.0123abcd.history' with its "
                          f"'log_sha256'; got {str(name)[:60]!r}.")
     log = Path(path).parent / name
-    dtype = record_dtype(validation)
+    dtype = record_dtype(validation, rates)
     want = records * dtype.itemsize
     try:
         with open(log, "rb") as f:
@@ -170,4 +237,4 @@ def read_history_log(path, meta):
         raise _bad(path, f"its history log {name!r} does not match its SHA-256 digest (tampered or corrupted).")
     rec = np.frombuffer(data, dtype=dtype)
     cols = [np.asarray(rec[n]) for n in dtype.names]
-    return _history(path, cols, None)
+    return _history(path, cols[:4] if not rates else cols[:-1], None, cols[-1] if rates else None, unit, alpha)

@@ -84,7 +84,7 @@ def _is_real(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-_HISTORY_FIELDS = ("iterations", "costs", "val_costs", "val_accuracies", "final_cost")
+_HISTORY_FIELDS = ("iterations", "costs", "val_costs", "val_accuracies", "final_cost", "unit", "learning_rates")
 
 
 def _check_history(path, value):
@@ -132,8 +132,15 @@ def _check_history(path, value):
     final = value.get("final_cost")
     if final is not None and not (_is_real(final) and math.isfinite(final)):
         raise bad(f"'final_cost' must be a finite number or null; got {final!r:.40}.")
+    unit = value.get("unit", "iteration")
+    if unit not in ("iteration", "epoch"):
+        raise bad(f"'unit' must be 'iteration' or 'epoch'; got {unit!r:.40}.")
+    rates = value.get("learning_rates", [])
+    if not isinstance(rates, list) or (rates and len(rates) != len(its)) \
+            or not all(_is_real(a) and math.isfinite(a) and a > 0 for a in rates):
+        raise bad(f"'learning_rates' must be empty or hold one number > 0 per iteration; got {rates!r:.60}.")
     return History(list(its), list(lists["costs"]), list(lists["val_costs"]), list(lists["val_accuracies"]),
-                   final)
+                   final, unit, list(rates))
 
 
 def _check_step(path, value, field):

@@ -65,8 +65,11 @@ import numpy as np
 
 from denseflow.io.history import (
     HISTORY_ARRAYS,
+    has_rates,
+    fill_constant_rates,
     history_arrays,
     history_from_arrays,
+    history_meta,
     history_records,
     read_history_log,
     record_dtype,
@@ -223,7 +226,37 @@ def save(model, path) -> None:
     if model.input_mean_ is not None:
         arrays["input_mean"] = np.asarray(model.input_mean_, dtype=np.float64)
         arrays["input_std"] = np.asarray(model.input_std_, dtype=np.float64)
+    if getattr(model, "target_mean_", None) is not None:  # standardize_targets: ŷ = A[L] · std + mean
+        meta["targets_standardized"] = True
+        arrays["target_mean"] = np.asarray(model.target_mean_, dtype=np.float64)
+        arrays["target_std"] = np.asarray(model.target_std_, dtype=np.float64)
+    if hasattr(model, "n_epochs_"):
+        meta["training"] = {
+            "n_epochs": int(model.n_epochs_), "n_updates": int(model.n_updates_),
+            "best_epoch": None if model.best_epoch_ is None else int(model.best_epoch_),
+            "best_val_cost": None if model.best_val_cost_ is None else float(model.best_val_cost_),
+            "stopped_early": bool(model.stopped_early_),
+        }
     _write_npz(path, meta, arrays)
+
+
+def _read_training(path, value):
+    """The metadata ``training``: what fit counted (epochs, updates, the best validation epoch)."""
+    if value is None:
+        return None
+    keys = {"n_epochs", "n_updates", "best_epoch", "best_val_cost", "stopped_early"}
+    if not isinstance(value, dict) or set(value) != keys:
+        raise _bad(path, f"its metadata field 'training' must hold {sorted(keys)}; got {str(value)[:80]!r}.")
+    for key in ("n_epochs", "n_updates"):
+        _check_step(path, value[key], f"training.{key}")
+    if value["best_epoch"] is not None:
+        _check_step(path, value["best_epoch"], "training.best_epoch")
+    cost = value["best_val_cost"]
+    if cost is not None and (isinstance(cost, bool) or not isinstance(cost, (int, float))):
+        raise _bad(path, f"its 'training.best_val_cost' must be a number or null; got {cost!r:.40}.")
+    if not isinstance(value["stopped_early"], bool):
+        raise _bad(path, "its 'training.stopped_early' must be true or false.")
+    return dict(value)
 
 
 def _read_history(path, meta, arrays, version, *, checkpoint=False):
@@ -239,7 +272,7 @@ def _read_history(path, meta, arrays, version, *, checkpoint=False):
         return None
     if checkpoint and isinstance(value, dict) and "log" in value:
         return read_history_log(path, value)
-    return history_from_arrays(path, value, arrays)
+    return fill_constant_rates(history_from_arrays(path, value, arrays), meta.get("config"))
 
 
 def _check_no_other_arrays(path, arrays, used):
@@ -301,6 +334,17 @@ def load(path):
         if np.any(std <= 0):
             raise _bad(path, "array 'input_std' must be > 0 for every feature.")
         used |= {"input_mean", "input_std"}
+    t_mean = t_std = None
+    if meta.get("targets_standardized", False) is True:
+        for key in ("target_mean", "target_std"):
+            arr = arrays.get(key)
+            if arr is None or arr.dtype.kind != "f" or arr.shape != (dims[-1], 1) or not np.all(np.isfinite(arr)):
+                raise _bad(path, f"array {key!r} must be finite floats with shape (n[L], 1) = ({dims[-1]}, 1).")
+        t_mean, t_std = np.array(arrays["target_mean"]), np.array(arrays["target_std"])
+        if np.any(t_std <= 0) or output != "identity":
+            raise _bad(path, "array 'target_std' must be > 0, for an identity output.")
+        used |= {"target_mean", "target_std"}
+    training = _read_training(path, meta.get("training"))
     history = _read_history(path, meta, arrays, version)
     if version > 1 and history is not None:
         used |= set(HISTORY_ARRAYS)
@@ -313,6 +357,9 @@ def load(path):
     model.classes_ = classes
     model.class_names_ = names
     model.input_mean_, model.input_std_ = mean, std
+    model.target_mean_, model.target_std_ = t_mean, t_std
+    for key, value in (training or {}).items():
+        setattr(model, f"{key}_", value)
     if history is not None:
         model.history_ = history
     if step is not None:
@@ -384,7 +431,76 @@ def _checkpoint_parts(checkpoint, config, extra):
         "optimizer": {"name": "gradient_descent", "step": int(checkpoint.optimizer_state.step)},
         "extra": {} if extra is None else extra,
     }
+    state = checkpoint.optimizer_state
+    moments = [f for f in ("v", "s") if hasattr(state, f)]
+    if moments:
+        # Momentum's v, RMSprop's s, Adam's v and s: one array per parameter, keyed as the gradients.
+        meta["optimizer"] = {"name": _STATE_NAMES[type(state).__name__], "step": int(state.step), "moments": moments}
+        for f in moments:
+            for key, value in getattr(state, f).items():
+                params[f"optimizer_{f}_{key}"] = np.asarray(value)
+    rng_state = getattr(checkpoint, "rng_state", None)
+    if rng_state is not None:
+        meta["rng_state"] = rng_state
     return params, meta
+
+
+#: The optimizer states a checkpoint may hold (denseflow.core.optimizers), by their name in the file.
+_STATE_NAMES = {"GradientDescentState": "gradient_descent", "MomentumState": "momentum",
+                "RMSpropState": "rmsprop", "AdamState": "adam"}
+_STATE_MOMENTS = {"gradient_descent": [], "momentum": ["v"], "rmsprop": ["s"], "adam": ["v", "s"]}
+
+
+def _read_optimizer_state(path, optimizer, arrays, params):
+    """The optimizer state of a checkpoint: ``(state, the array names it used)`` (checked)."""
+    from denseflow.core import optimizers
+
+    name = optimizer.get("name")
+    if name not in _STATE_MOMENTS:
+        raise _bad(path, f"its optimizer {name!r:.40} is not one of {sorted(_STATE_MOMENTS)}.")
+    step = _check_step(path, optimizer.get("step"), "optimizer.step")
+    moments = _STATE_MOMENTS[name]
+    if optimizer.get("moments", []) != moments:
+        raise _bad(path, f"its optimizer {name!r} must list the moments {moments}; got {optimizer.get('moments')!r:.60}.")
+    values, used = {}, set()
+    for f in moments:
+        values[f] = {}
+        for key, param in params.items():
+            array_name = f"optimizer_{f}_d{key}"
+            arr = arrays.get(array_name)
+            if arr is None:
+                raise _bad(path, f"its optimizer state lacks the array {array_name!r}.")
+            if arr.dtype.kind != "f" or arr.shape != param.shape or not np.all(np.isfinite(arr)):
+                raise _bad(path, f"array {array_name!r} must be finite floats of the shape of {key}, "
+                                 f"{param.shape}; got {arr.dtype} {arr.shape}.")
+            if f == "s" and np.any(arr < 0):
+                raise _bad(path, f"array {array_name!r} is a moving average of squares: it must be >= 0.")
+            values[f]["d" + key] = np.array(arr, dtype=param.dtype)
+            used.add(array_name)
+    if name == "gradient_descent":
+        return optimizers.GradientDescentState(step), used
+    if name == "momentum":
+        return optimizers.MomentumState(step, values["v"]), used
+    if name == "rmsprop":
+        return optimizers.RMSpropState(step, values["s"]), used
+    return optimizers.AdamState(step, values["v"], values["s"]), used
+
+
+def _read_rng_state(path, value):
+    """A checkpoint's generator states ``{"order": …, "dropout": …}`` (each a PCG64 state), checked
+    by setting them on a generator; None when the checkpoint holds none."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != {"order", "dropout"}:
+        raise _bad(path, f"its 'rng_state' must be {{'order': ..., 'dropout': ...}}; got {str(value)[:80]!r}.")
+    for part in value.values():
+        try:
+            if not isinstance(part, dict) or part.get("bit_generator") != "PCG64":
+                raise ValueError("not a PCG64 state")
+            np.random.PCG64().state = part
+        except (ValueError, TypeError, KeyError, OverflowError) as exc:
+            raise _bad(path, f"its 'rng_state' is not a PCG64 generator's state ({exc}).") from None
+    return value
 
 
 def _log_stem(path: Path) -> str:
@@ -447,7 +563,7 @@ class CheckpointWriter:
         self._hash = hashlib.sha256()
         self._tidy = False
 
-    def _start_log(self, validation: bool):
+    def _start_log(self, validation):
         folder = self.path.parent if str(self.path.parent) else Path(".")
         name = f"{_log_stem(self.path)}.{uuid.uuid4().hex[:8]}.history"
         fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
@@ -461,21 +577,22 @@ class CheckpointWriter:
         history = checkpoint.history
         n = len(history.iterations)
         validation = bool(history.val_costs)
-        continues = (self._log is not None and self._written <= n and validation == self._validation
+        rates = has_rates(history)
+        continues = (self._log is not None and self._written <= n and (validation, rates) == self._validation
                      and (self._written == 0 or history.iterations[self._written - 1] == self._last))
         if not continues:  # a first checkpoint, or a history that is not ours continued: a new log
-            self._start_log(validation)
+            self._start_log((validation, rates))
         if n > self._written:
             _, data = history_records(history, self._written, n)
             with open(self._log, "r+b") as f:
-                f.seek(self._written * record_dtype(validation).itemsize)
+                f.seek(self._written * record_dtype(validation, rates).itemsize)
                 f.write(data)
                 f.truncate()
                 f.flush()
                 os.fsync(f.fileno())
             self._hash.update(data)
             self._written, self._last = n, history.iterations[n - 1]
-        meta["history"] = {"records": n, "validation": validation, "final_cost": None, "log": self._log.name,
+        meta["history"] = {**history_meta(history, validation, n), "final_cost": None, "log": self._log.name,
                            "log_sha256": self._hash.hexdigest()}
         _write_npz(self.path, meta, params)
         if self._tidy:  # the checkpoint now relies on this log only: remove the older ones
@@ -501,7 +618,6 @@ def load_checkpoint(path) -> CheckpointFile:
     FileNotFoundError, ModelFileError
         As :func:`load` (also for a writer's history log that is missing, truncated or edited).
     """
-    from denseflow.core.optimizers import GradientDescentState
     from denseflow.training.loop import Checkpoint
 
     path, meta, arrays = _read_npz(path, _CHECKPOINT_FORMAT)
@@ -516,15 +632,16 @@ def load_checkpoint(path) -> CheckpointFile:
     optimizer = meta.get("optimizer")
     if not isinstance(optimizer, dict):
         raise _bad(path, f"its metadata field 'optimizer' must be {{'name': ..., 'step': int}}; got {optimizer!r:.80}.")
-    _check_step(path, optimizer.get("step"), "optimizer.step")
+    state, state_arrays = _read_optimizer_state(path, optimizer, arrays, params)
+    rng_state = _read_rng_state(path, meta.get("rng_state"))
     history = _read_history(path, meta, arrays, version, checkpoint=True)
     if history.iterations and history.iterations[-1] >= iteration:
         raise _bad(path, f"its history records iteration {history.iterations[-1]}, not before the checkpoint's "
                          f"iteration {iteration}.")
-    used = set(params) | (set(HISTORY_ARRAYS) if version > 1 else set())
+    used = set(params) | (set(HISTORY_ARRAYS) if version > 1 else set()) | state_arrays
     _check_no_other_arrays(path, arrays, used)
     extra = meta.get("extra") or {}
     if not isinstance(extra, dict):
         raise _bad(path, f"its metadata field 'extra' must be a JSON object; got {extra!r:.80}.")
-    checkpoint = Checkpoint(params, GradientDescentState(optimizer["step"]), iteration, history)
+    checkpoint = Checkpoint(params, state, iteration, history, rng_state)
     return CheckpointFile(checkpoint, dict(config), extra)

@@ -27,6 +27,7 @@ import numpy as np
 from denseflow.core.activations import HIDDEN_ACTIVATIONS
 from denseflow.core.initializers import INITIALIZERS
 from denseflow.core.losses import LOSSES
+from denseflow.core.optimizers import OPTIMIZERS
 from denseflow.core.validation import (
     check_choice,
     check_layer_dims,
@@ -39,6 +40,36 @@ __all__: list[str] = []
 
 _OUTPUTS = ("auto", "sigmoid", "softmax", "identity")
 _DTYPES = ("float64", "float32")
+#: The learning-rate schedules by the models' names (``denseflow.core.schedules.SCHEDULES`` spells
+#: inverse-time with a hyphen; both spellings are accepted).
+SCHEDULE_NAMES = {"constant": "constant", "inverse_time": "inverse-time", "exponential": "exponential",
+                  "step": "step", "cosine": "cosine"}
+#: Schedules whose decay rate is a factor in (0, 1] (inverse-time takes any rate >= 0).
+_FACTOR_SCHEDULES = ("exponential", "step")
+
+#: The training hyperparameters of issue 15 and their defaults (the course's full-batch gradient
+#: descent: files written before them load with these values).
+TRAINING_DEFAULTS = dict(
+    optimizer="gd",
+    beta1=0.9,
+    beta2=0.999,
+    epsilon=1e-8,
+    nesterov=False,
+    batch_size=None,
+    num_epochs=None,
+    shuffle=True,
+    learning_rate_schedule="constant",
+    decay_rate=None,
+    time_interval=None,
+    lambd=0.0,
+    keep_prob=1.0,
+    early_stopping=False,
+    validation_fraction=0.1,
+    patience=10,
+    tol=1e-4,
+    restore_best_weights=True,
+    standardize_targets=False,
+)
 
 
 def validate_hyperparameters(model):
@@ -74,6 +105,93 @@ def validate_hyperparameters(model):
         check_positive_int(n, "hidden_layers", owner)
     if model.callback is not None and not callable(model.callback):
         raise TypeError(f"The 'callback' parameter of {owner} must be callable. Got {model.callback!r} instead.")
+    validate_training(model, owner)
+
+
+def check_bool(value, param: str, owner: str) -> bool:
+    """True or False (NumPy's bools too)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"The {param!r} parameter of {owner} must be a bool (True or False). Got {value!r} instead.")
+    return bool(value)
+
+
+def check_fraction(value, param: str, owner: str, *, low_closed: bool, high_closed: bool) -> float:
+    """A number in an interval between 0 and 1 ([0, 1), (0, 1), (0, 1] …)."""
+    interval = ("[" if low_closed else "(") + "0, 1" + ("]" if high_closed else ")")
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"The {param!r} parameter of {owner} must be a number in {interval}. Got {value!r} instead.")
+    x = float(value)
+    low_ok = x >= 0 if low_closed else x > 0
+    high_ok = x <= 1 if high_closed else x < 1
+    if not (low_ok and high_ok):  # NaN fails both
+        raise ValueError(f"The {param!r} parameter of {owner} must be a number in {interval}. Got {value!r} instead.")
+    return x
+
+
+def keep_probs_of(keep_prob, n_hidden: int | None, owner: str) -> list | None:
+    """``keep_prob`` as one probability in (0, 1] per hidden layer (``n_hidden`` of them; with
+    ``n_hidden=None`` only the values are checked and None is returned)."""
+    if isinstance(keep_prob, (str, bytes)) or not (
+        isinstance(keep_prob, (list, tuple, np.ndarray)) or np.ndim(keep_prob) == 0
+    ):
+        raise TypeError(
+            f"The 'keep_prob' parameter of {owner} must be a number in (0, 1] or a list of them, one per hidden "
+            f"layer. Got {keep_prob!r} instead."
+        )
+    many = isinstance(keep_prob, (list, tuple, np.ndarray))
+    values = list(np.ravel(keep_prob)) if many else [keep_prob]
+    if many and not values:
+        raise ValueError(f"The 'keep_prob' parameter of {owner} must not be an empty list. Got {keep_prob!r} instead.")
+    checked = []
+    for v in values:
+        if isinstance(v, np.generic):
+            v = v.item()
+        checked.append(check_fraction(v, "keep_prob", owner, low_closed=False, high_closed=True))
+    if n_hidden is None:
+        return None
+    if many and len(checked) != n_hidden:
+        raise ValueError(
+            f"The 'keep_prob' parameter of {owner} must be a number or a list of {n_hidden} numbers, one per hidden "
+            f"layer (the output layer is never dropped). Got {len(checked)} numbers instead."
+        )
+    return checked if many else checked * n_hidden
+
+
+def validate_training(model, owner: str):
+    """Check the optimization and regularization hyperparameters (issue 15) of ``model``."""
+    check_choice(model.optimizer, OPTIMIZERS, "optimizer", owner)
+    check_fraction(model.beta1, "beta1", owner, low_closed=True, high_closed=False)
+    check_fraction(model.beta2, "beta2", owner, low_closed=True, high_closed=False)
+    check_positive(model.epsilon, "epsilon", owner)
+    check_bool(model.nesterov, "nesterov", owner)
+    if model.batch_size is not None:
+        check_positive_int(model.batch_size, "batch_size", owner)
+    if model.num_epochs is not None:
+        check_positive_int(model.num_epochs, "num_epochs", owner)
+    check_bool(model.shuffle, "shuffle", owner)
+    schedule = model.learning_rate_schedule
+    if schedule not in SCHEDULE_NAMES.values():
+        check_choice(schedule, SCHEDULE_NAMES, "learning_rate_schedule", owner)
+    if model.decay_rate is not None:
+        if schedule in _FACTOR_SCHEDULES:
+            check_fraction(model.decay_rate, "decay_rate", owner, low_closed=False, high_closed=True)
+        else:
+            check_positive(model.decay_rate, "decay_rate", owner, allow_zero=True)
+    if model.time_interval is not None:
+        check_positive_int(model.time_interval, "time_interval", owner)
+    check_positive(model.lambd, "lambd", owner, allow_zero=True)
+    keep_probs_of(model.keep_prob, None, owner)
+    check_bool(model.early_stopping, "early_stopping", owner)
+    check_fraction(model.validation_fraction, "validation_fraction", owner, low_closed=False, high_closed=False)
+    check_positive_int(model.patience, "patience", owner)
+    check_positive(model.tol, "tol", owner, allow_zero=True)
+    check_bool(model.restore_best_weights, "restore_best_weights", owner)
+    check_bool(model.standardize_targets, "standardize_targets", owner)
+    if model.standardize_targets and model.output_activation not in ("identity", "auto"):
+        raise ValueError(
+            f"The 'standardize_targets' parameter of {owner} is for regression (output_activation='identity'); the "
+            f"output is {model.output_activation!r}. Set standardize_targets=False or output_activation='identity'."
+        )
 
 
 def _dtype_ok(dtype):
@@ -107,4 +225,38 @@ def network_config(model) -> dict:
         "loss": model.loss,
         "cost_every": int(model.cost_every),
     }
+    cfg.update(training_config(model))
     return cfg
+
+
+def training_config(model) -> dict:
+    """The issue-15 hyperparameters of ``model`` as JSON-able values (keys of :data:`TRAINING_DEFAULTS`)."""
+    def opt_int(v):
+        return None if v is None else int(v)
+
+    def opt_float(v):
+        return None if v is None else float(v)
+
+    keep = model.keep_prob
+    keep = [float(k) for k in np.ravel(keep)] if isinstance(keep, (list, tuple, np.ndarray)) else float(keep)
+    return {
+        "optimizer": model.optimizer,
+        "beta1": float(model.beta1),
+        "beta2": float(model.beta2),
+        "epsilon": float(model.epsilon),
+        "nesterov": bool(model.nesterov),
+        "batch_size": opt_int(model.batch_size),
+        "num_epochs": opt_int(model.num_epochs),
+        "shuffle": bool(model.shuffle),
+        "learning_rate_schedule": model.learning_rate_schedule,
+        "decay_rate": opt_float(model.decay_rate),
+        "time_interval": opt_int(model.time_interval),
+        "lambd": float(model.lambd),
+        "keep_prob": keep,
+        "early_stopping": bool(model.early_stopping),
+        "validation_fraction": float(model.validation_fraction),
+        "patience": int(model.patience),
+        "tol": float(model.tol),
+        "restore_best_weights": bool(model.restore_best_weights),
+        "standardize_targets": bool(model.standardize_targets),
+    }

@@ -42,7 +42,6 @@ from denseflow.core.validation import (
     check_XY,
 )
 from denseflow.models.targets import encode_fit_targets, encode_targets
-from denseflow.training.loop import Checkpoint
 
 __all__: list[str] = []
 
@@ -96,14 +95,78 @@ def prepare_fit(model, X, Y, X_val=None, Y_val=None, class_names=None) -> Prepar
     }
     Xp = transform_X(X, mean, std, dtype)
     Yt = Yt.astype(dtype, copy=False)
+    t_mean = t_std = None
+    if getattr(model, "standardize_targets", False):
+        if output != "identity":
+            raise ValueError(
+                f"The 'standardize_targets' parameter of {owner} is for regression (an identity output); this "
+                f"model's output is {output!r}. Set standardize_targets=False or output_activation='identity'."
+            )
+        t_mean, t_std = target_stats(Yt)
+        Yt = ((Yt - t_mean) / t_std).astype(dtype, copy=False)
+    attributes["target_mean_"], attributes["target_std_"] = t_mean, t_std
     Xv = Yv = None
     if X_val is not None or Y_val is not None:
         if X_val is None or Y_val is None:
             raise ValueError("Pass both X_val and Y_val, or neither.")
         X_val, Y_val = check_XY(X_val, Y_val, X_name="X_val", Y_name="Y_val", n_x=dims[0], owner=owner)
         Xv = transform_X(X_val, mean, std, dtype)
-        Yv = encode_targets(Y_val, output, classes).astype(dtype, copy=False)
+        Yv = encode_targets(Y_val, output, classes)
+        if t_mean is not None:
+            Yv = (Yv - t_mean) / t_std
+        Yv = Yv.astype(dtype, copy=False)
     return PreparedFit((dims, Xp, Yt, Xv, Yv), attributes)
+
+
+def target_stats(Y):
+    """Per-row mean (n[L], 1) and std (n[L], 1) of regression targets Y (n[L], m), float64; a
+    constant row gets std 1 (so (Y − mean) / std is 0 there, not NaN)."""
+    Y = np.asarray(Y, dtype=np.float64)
+    mean = Y.mean(axis=1, keepdims=True)
+    std = Y.std(axis=1, keepdims=True)
+    std[std == 0] = 1.0
+    return mean, std
+
+
+def split_validation(X, Y, sample_weight, fraction, seed, stratify, owner):
+    """Hold out ``fraction`` of the examples of (X, Y) for validation: ``(X, Y, weights, X_val, Y_val)``.
+
+    Seeded by ``SeedSequence(seed)`` (its third stream: the first two draw the data order and the
+    dropout masks), and stratified when ``stratify`` (classifiers: each class keeps its share,
+    round(fraction · m_c) of its m_c examples, at least one in training). Every part keeps the
+    examples' order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.arange(20.0).reshape(1, 20); Y = np.array([[0] * 10 + [1] * 10])
+    >>> X_t, Y_t, _, X_v, Y_v = split_validation(X, Y, None, 0.2, 0, True, "DeepNetwork")
+    >>> X_t.shape, X_v.shape, int(Y_v.sum())
+    ((1, 16), (1, 4), 2)
+    """
+    m = X.shape[1]
+    if m < 2:
+        raise ValueError(f"early_stopping of {owner} needs at least 2 examples to hold some out for validation; "
+                         f"got {m}. Pass X_val and Y_val, or set early_stopping=False.")
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
+    if stratify:
+        labels = np.argmax(Y, axis=0) if Y.shape[0] > 1 else Y[0]
+        held = []
+        for c in np.unique(labels):
+            members = np.flatnonzero(labels == c)
+            k = min(int(round(fraction * members.size)), members.size - 1)
+            held.append(rng.permutation(members)[:k])
+        held = np.concatenate(held) if held else np.empty(0, np.int64)
+    else:
+        held = rng.permutation(m)[:min(int(round(fraction * m)), m - 1)]
+    if held.size == 0:
+        held = rng.permutation(m)[:1]
+    mask = np.zeros(m, bool)
+    mask[held] = True
+    w = None if sample_weight is None else sample_weight[:, ~mask]
+    if w is not None and not np.sum(w) > 0:
+        raise ValueError(f"early_stopping of {owner} held out every example with a weight > 0; pass X_val and Y_val.")
+    return X[:, ~mask], Y[:, ~mask], w, X[:, mask], Y[:, mask]
 
 
 def resolve_layer_dims(layer_dims, hidden_layers, n_x, n_y, owner):
@@ -155,9 +218,8 @@ def start_parameters(model, dims, resume_from=None, initial_parameters=None):
     """
     dtype = model._np_dtype
     if resume_from is not None:
-        resume_from = Checkpoint(
-            checked_parameters(resume_from.parameters, dims, "resume_from.parameters", dtype),
-            resume_from.optimizer_state, resume_from.iteration, resume_from.history,
+        resume_from = resume_from._replace(
+            parameters=checked_parameters(resume_from.parameters, dims, "resume_from.parameters", dtype),
         )
         return None, resume_from
     if initial_parameters is not None:
@@ -192,5 +254,5 @@ def fit_callbacks(print_every, callback):
 
 
 def _print_cost(event):
-    if event.cost is not None:
-        print(f"Cost after iteration {event.iteration}: {event.cost}")
+    if event.cost is not None:  # "Cost after epoch i" with mini-batches, as the second course prints it
+        print(f"Cost after {event.history.unit} {event.iteration}: {event.cost}")

@@ -42,12 +42,13 @@ from denseflow.core.validation import (
 
 # The hyperparameters (config), the preparation of fit's inputs (fitting) and the target encoding
 # (targets) are the package's other modules.
-from denseflow.models.config import network_config, validate_hyperparameters
+from denseflow.models.config import TRAINING_DEFAULTS, keep_probs_of, network_config, validate_hyperparameters
 from denseflow.models.fitting import (
     PreparedFit,
     check_sample_weight,
     fit_callbacks,
     prepare_fit,
+    split_validation,
     start_parameters,
     transform_X,
 )
@@ -69,7 +70,9 @@ class NotFittedError(ValueError, AttributeError):
 
 
 class Network:
-    """A fully connected network trained by full-batch gradient descent, the course's way.
+    """A fully connected network trained the course's way: full-batch gradient descent by default,
+    or mini-batches, momentum / RMSprop / Adam, a learning-rate schedule, L2, dropout and early
+    stopping (the second course).
 
     Parameters
     ----------
@@ -104,6 +107,43 @@ class Network:
         course does).
     callback : callable or None
         ``callback(event)`` with a :class:`denseflow.training.TrainingEvent`.
+    optimizer : {'gd', 'momentum', 'rmsprop', 'adam'}, default 'gd'
+        The update rule (:data:`denseflow.core.optimizers.OPTIMIZERS`).
+    beta1 : float in [0, 1), default 0.9
+        Momentum's β and Adam's β₁.
+    beta2 : float in [0, 1), default 0.999
+        Adam's β₂ and RMSprop's β.
+    epsilon : float > 0, default 1e-8
+        Adam's and RMSprop's ε.
+    nesterov : bool, default False
+        Nesterov momentum, θ := θ − α (β v + (1 − β) dθ) (optimizer='momentum' only; ignored otherwise).
+    batch_size : int or None, default None
+        None: full batch (the first course). An int B: mini-batches of B examples, the last one
+        smaller when B does not divide m.
+    num_epochs : int or None, default None
+        Passes over the training data; None: ``num_iterations`` passes (full batch: one pass is one
+        update, so the first course's counts are unchanged).
+    shuffle : bool, default True
+        Reshuffle the examples every epoch (mini-batches only).
+    learning_rate_schedule : {'constant', 'inverse_time', 'exponential', 'step', 'cosine'}
+        α_t of epoch t (:mod:`denseflow.core.schedules`), from α₀ = ``learning_rate``.
+    decay_rate, time_interval : float, int or None
+        The schedule's decay rate k and interval T in epochs (None: the schedule's default).
+    lambd : float >= 0, default 0
+        L2 strength λ: J += λ/(2m) Σ‖W[l]‖²_F, dW[l] += (λ/m) W[l] (m: the batch's size).
+    keep_prob : float or list of float in (0, 1], default 1
+        Inverted-dropout keep probability of the hidden layers (one number, or one per hidden layer).
+    early_stopping : bool, default False
+        Stop when the validation cost has not improved by ``tol`` for ``patience`` epochs; the
+        validation data are X_val/Y_val given to fit, else a seeded ``validation_fraction``
+        split of the training data (stratified for classifiers).
+    validation_fraction : float in (0, 1), default 0.1
+    patience : int, default 10
+    tol : float >= 0, default 1e-4
+    restore_best_weights : bool, default True
+        After early stopping, keep the parameters of the best validation epoch.
+    standardize_targets : bool, default False
+        Regression (identity output): fit on (Y − mean) / std and undo it in predict.
 
     Attributes
     ----------
@@ -142,6 +182,25 @@ class Network:
         cost_every=1,
         print_every=None,
         callback=None,
+        optimizer="gd",
+        beta1=0.9,
+        beta2=0.999,
+        epsilon=1e-8,
+        nesterov=False,
+        batch_size=None,
+        num_epochs=None,
+        shuffle=True,
+        learning_rate_schedule="constant",
+        decay_rate=None,
+        time_interval=None,
+        lambd=0.0,
+        keep_prob=1.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        patience=10,
+        tol=1e-4,
+        restore_best_weights=True,
+        standardize_targets=False,
     ):
         d = self._defaults
         self.layer_dims = layer_dims
@@ -160,6 +219,25 @@ class Network:
         self.cost_every = cost_every
         self.print_every = print_every
         self.callback = callback
+        self.optimizer = optimizer
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.nesterov = nesterov
+        self.batch_size = batch_size
+        self.num_epochs = num_epochs
+        self.shuffle = shuffle
+        self.learning_rate_schedule = learning_rate_schedule
+        self.decay_rate = decay_rate
+        self.time_interval = time_interval
+        self.lambd = lambd
+        self.keep_prob = keep_prob
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.tol = tol
+        self.restore_best_weights = restore_best_weights
+        self.standardize_targets = standardize_targets
 
     # ------------------------------------------------------------------ configuration
 
@@ -209,14 +287,16 @@ class Network:
 
     def fit(self, X, Y, X_val=None, Y_val=None, *, sample_weight=None, resume_from: Checkpoint | None = None,
             class_names=None, initial_parameters=None):
-        """Train by full-batch gradient descent and return the :class:`History`.
+        """Train (full-batch gradient descent, or as the training hyperparameters say) and return the :class:`History`.
 
         Parameters
         ----------
         X : ndarray, shape (n_x, m)
         Y : ndarray, shape (1, m) binary labels, (C, m) one-hot, or (1, m) integer classes
         X_val, Y_val : ndarray, optional
-            Validation data, recorded in ``history_.val_costs`` / ``val_accuracies``.
+            Validation data, recorded in ``history_.val_costs`` / ``val_accuracies`` (and watched
+            by ``early_stopping``; without them early stopping holds out ``validation_fraction``
+            of X, seeded by ``seed`` and stratified for classifiers).
         sample_weight : ndarray, shape (1, m) or (m,), optional
             Non-negative weights of the examples in the cost and gradients.
         resume_from : Checkpoint, optional
@@ -233,10 +313,17 @@ class Network:
         prepared = self._prepare_fit(X, Y, X_val, Y_val, class_names)
         dims, Xp, Yt, Xv, Yv = prepared.arrays
         weights = check_sample_weight(sample_weight, Xp.shape[1], self._np_dtype)
+        if self.early_stopping and Xv is None:
+            # A seeded validation split of the training data (stratified for classifiers).
+            Xp, Yt, weights, Xv, Yv = split_validation(
+                Xp, Yt, weights, self.validation_fraction, self.seed, prepared.attributes["output_"] != "identity",
+                type(self).__name__,
+            )
+        keep_prob = keep_probs_of(self.keep_prob, len(dims) - 2, type(self).__name__) if len(dims) > 2 else 1.0
         params, resume_from = start_parameters(self, dims, resume_from, initial_parameters)
         callbacks = fit_callbacks(self.print_every, self.callback)
         # One BLAS thread for small products and on busy cores (denseflow.training.threads).
-        threads = choose_threads(dims, Xp.shape[1])
+        threads = choose_threads(dims, Xp.shape[1] if self.batch_size is None else min(self.batch_size, Xp.shape[1]))
         try:
             with blas_threads(threads):
                 result = train(
@@ -251,6 +338,25 @@ class Network:
                     cost_every=self.cost_every,
                     callbacks=callbacks,
                     resume_from=resume_from,
+                    optimizer=self.optimizer,
+                    beta1=self.beta1,
+                    beta2=self.beta2,
+                    epsilon=self.epsilon,
+                    nesterov=self.nesterov,
+                    batch_size=self.batch_size,
+                    num_epochs=self.num_epochs,
+                    shuffle=self.shuffle,
+                    learning_rate_schedule=self.learning_rate_schedule,
+                    decay_rate=self.decay_rate,
+                    time_interval=self.time_interval,
+                    lambd=self.lambd,
+                    keep_prob=keep_prob,
+                    seed=self.seed,
+                    course=self.course,
+                    early_stopping=self.early_stopping,
+                    patience=self.patience,
+                    tol=self.tol,
+                    restore_best_weights=self.restore_best_weights,
                 )
         except TrainingDivergedError as err:
             # The last finite parameters are kept, with the history up to them.
@@ -274,6 +380,12 @@ class Network:
         self.parameters_ = result.parameters
         self.history_ = result.history
         self.optimizer_state_ = result.optimizer_state
+        self.n_epochs_ = int(result.n_epochs)
+        self.n_updates_ = int(result.n_updates)
+        self.best_epoch_ = result.best_epoch
+        self.best_val_cost_ = result.best_val_cost
+        self.stopped_early_ = bool(result.stopped_early)
+        self.rng_state_ = result.rng_state
 
     def _loss_name(self, output=None):
         if self.loss is not None:
@@ -287,8 +399,16 @@ class Network:
         return _model_forward(Xp, self.parameters_, self._hidden(), get_activation(self.output_))
 
     def predict_proba(self, X):
-        """A[L]: P(y = 1 | x) (1, m) for a sigmoid output, class probabilities (C, m) for softmax."""
-        return self._forward(X)[0]
+        """A[L]: P(y = 1 | x) (1, m) for a sigmoid output, class probabilities (C, m) for softmax
+        (ŷ for an identity output, on the targets' own scale with ``standardize_targets``)."""
+        return self._unstandardize(self._forward(X)[0])
+
+    def _unstandardize(self, AL):
+        """ŷ = A[L] · std + mean when the model was fitted on standardized targets."""
+        mean = getattr(self, "target_mean_", None)
+        if mean is None:
+            return AL
+        return AL * self.target_std_.astype(AL.dtype) + mean.astype(AL.dtype)
 
     def predict(self, X):
         """Labels (1, m): 1 iff p > 0.5 (sigmoid), the argmax class (softmax), ŷ (identity)."""
@@ -313,6 +433,8 @@ class Network:
         X, Y = check_XY(X, Y, n_x=self.layer_dims_[0], owner=type(self).__name__)
         Yt = encode_targets(Y, self.output_, self.classes_)
         AL, caches = self._forward(X)
+        if getattr(self, "target_mean_", None) is not None:
+            return cost_of(get_loss(self._loss_name()), self.output_, self._unstandardize(AL), Yt)
         return cost_of(get_loss(self._loss_name()), self.output_, AL, Yt, caches[-1].Z)
 
     def summary(self):
@@ -328,6 +450,8 @@ class Network:
     def __repr__(self):
         cfg = self.get_config()
         cfg.pop("model")
+        # The training hyperparameters of issue 15 are shown only where they differ from their defaults.
+        cfg = {k: v for k, v in cfg.items() if k not in TRAINING_DEFAULTS or v != TRAINING_DEFAULTS[k]}
         args = ", ".join(f"{k}={v!r}" for k, v in cfg.items() if v not in (None, [], ()))
         return f"{type(self).__name__}({args})"
 

@@ -5,9 +5,12 @@ module          holds
 ==============  ==============================================================================
 ``loop``        :func:`train`: iterations, :class:`History` (cost before each update), callbacks,
                 :class:`Checkpoint` and exact resume, the divergence guard
-``engines``     :class:`ReferenceEngine` (the step-by-step course functions) and
+``engines``     :class:`ReferenceEngine` (the step-by-step course functions: full batch, and
+                mini-batches with an optimizer, L2 and dropout), :class:`TrainingSetup`, and
                 :func:`make_engine`, which picks the engine for a network
-``fast``        :class:`FastEngine`: the same iteration on buffers allocated once, bit for bit
+``fast``        :class:`FastEngine`: the same iteration on buffers allocated once, bit for bit;
+                :class:`FastBatchEngine`: mini-batches, momentum/RMSprop/Adam, L2 and dropout
+                on buffers allocated once per batch shape, bit for bit
 ``stacked``     :func:`train_stacked`: K models of one architecture (learning rates, seeds) at once
 ``threads``     :func:`choose_threads` / :func:`blas_threads`: BLAS threads for small products and
                 busy machines (``DENSEFLOW_NUM_THREADS``)
@@ -26,8 +29,8 @@ Examples
 0.693147
 """
 
-from denseflow.training.engines import ReferenceEngine, make_engine
-from denseflow.training.fast import SUPPORTED_HIDDEN, FastEngine, supports
+from denseflow.training.engines import ReferenceEngine, TrainingSetup, build_optimizer, make_engine
+from denseflow.training.fast import SUPPORTED_HIDDEN, FastBatchEngine, FastEngine, batch_supports, supports
 from denseflow.training.loop import (
     Checkpoint,
     History,
@@ -36,7 +39,9 @@ from denseflow.training.loop import (
     TrainingEvent,
     TrainingResult,
     TrainingWarning,
+    COURSE_MINI_BATCH_SEED,
     accuracy_of,
+    make_schedule,
     predict_labels,
     train,
 )
@@ -55,9 +60,15 @@ __all__ = [
     "predict_labels",
     "accuracy_of",
     "ReferenceEngine",
+    "TrainingSetup",
+    "build_optimizer",
     "make_engine",
+    "make_schedule",
+    "COURSE_MINI_BATCH_SEED",
     "FastEngine",
+    "FastBatchEngine",
     "supports",
+    "batch_supports",
     "SUPPORTED_HIDDEN",
     "StackedEngine",
     "StackedResult",

@@ -25,6 +25,10 @@ pays for but does not need:
 The same code trains K models with one architecture at once (:mod:`denseflow.training`): every
 array gets a leading axis K and the matrix products are batched.
 
+:class:`FastBatchEngine` does the same for the second course's step (mini-batches, momentum,
+RMSprop, Adam, L2, inverted dropout): θ, dθ, v and s in flat buffers updated in place, one set of
+activation buffers per batch shape, each batch gathered from an example-major copy of X.
+
 Examples
 --------
 >>> import numpy as np
@@ -50,7 +54,7 @@ from scipy.special import expit
 from denseflow.core.losses import cost_of, output_dZ
 from denseflow.core.propagation import num_layers
 
-__all__ = ["FastEngine", "supports", "SUPPORTED_HIDDEN"]
+__all__ = ["FastEngine", "FastBatchEngine", "supports", "batch_supports", "SUPPORTED_HIDDEN"]
 
 #: Hidden activations the engine computes in place (others train with the reference engine).
 SUPPORTED_HIDDEN = ("relu", "leaky_relu", "tanh", "sigmoid", "identity", "linear")
@@ -359,3 +363,385 @@ class FastEngine(_Engine):
     def cost(self) -> float:
         """J(θ) of the current parameters."""
         return float(self._cost())
+
+
+# ------------------------------------------------------------------------------------------------
+# mini-batches, optimizers, L2 and dropout
+
+
+class _BatchBuffers:
+    """The arrays of one batch shape (B columns): the gathered X and Y, one buffer per hidden
+    layer (Z[l] → A[l] → dZ[l]), Z[L], A[L], dZ[L], the scratch dA, and dropout's masks."""
+
+    def __init__(self, engine, B, whole=False):
+        dtype, dims, L = engine.dtype, engine.layer_dims, engine.L
+        self.B, self.whole = B, whole
+        # The whole training set (full batch) is used where it is, without a copy; a batch is
+        # gathered example by example into a (B, n_x) buffer, so X[l] is its (n_x, B) transpose.
+        self.XT = None if whole else np.empty((B, dims[0]), dtype)
+        self.X = engine.X if whole else self.XT.T
+        self.Y = engine.Y if whole else np.empty((dims[L], B), dtype)
+        self.A = [self.X] + [np.empty((n, B), dtype) for n in dims[1:L]]
+        self.ZL = np.empty((dims[L], B), dtype)
+        self.AL = self.ZL if engine.output.name in ("identity", "linear") else np.empty_like(self.ZL)
+        self.dZL = np.empty_like(self.ZL)
+        n_max = max(dims[1:L], default=0)
+        self.S = np.empty((n_max, B), dtype) if n_max else None
+        self.mask = np.empty((n_max, B), bool) if n_max and engine.hidden.name == "leaky_relu" else None
+        keep = engine.setup.keep_probs
+        self.D = [None] + [np.empty((n, B), bool) for n in dims[1:L]] if keep is not None else None
+        self.U = [None] + [np.empty((n, B), np.float64) for n in dims[1:L]] if keep is not None else None
+        self.scale = None if engine.scale is None else engine.scale if whole else np.empty((1, B), dtype)
+        if engine.fast_cost:
+            self.flip = engine._flip_all if whole else np.empty((1, B), dtype)
+            self.t = np.empty((1, B), dtype)
+        if engine.output.name == "softmax":
+            self.col = np.empty((1, B), dtype)
+
+
+class FastBatchEngine:
+    """Mini-batch training on buffers allocated once per batch shape, with the numbers of
+    :meth:`denseflow.training.ReferenceEngine.batch_step`.
+
+    θ, the gradients and the optimizer's moments (v, s) each live in one flat buffer (W1, b1, …,
+    WL, bL one after the other), so an update is a dozen in-place operations over all the
+    parameters at once: ``θ −= α dθ`` (gd), the course's momentum (and Nesterov's look-ahead),
+    RMSprop and Adam with its bias correction by the step count t. A batch of B examples is
+    gathered into the buffers of its shape with ``np.take(..., out=)`` (the last, smaller batch
+    of an epoch has its own buffers, built once). L2 adds (λ/B) W[l] to dW[l]; inverted dropout
+    draws U into a float64 buffer (the reference's draws), D[l] = U < keep_prob, A[l] ⊙ D[l] / keep_prob,
+    and applies the same mask and scale to dA[l] on the way back. Every elementwise step is the
+    reference engine's NumPy operation in the reference's order, so the parameters agree bit for
+    bit (the matrix products are the same BLAS calls on the same shapes).
+
+    Dropout with tanh or sigmoid hidden units needs g'(Z) from the undropped A: those train with
+    the reference engine (:func:`batch_supports`).
+    """
+
+    def __init__(self, parameters, X, Y, hidden, output, loss, learning_rate, sample_weight, setup,
+                 optimizer_state=None, keep_previous=False):
+        self.hidden, self.output, self.loss, self.setup = hidden, output, loss, setup
+        self.L = L = num_layers(parameters)
+        dtype = self.dtype = _dtype_of([parameters], X)
+        self.X = np.asarray(X, dtype=dtype)
+        self.Y = np.asarray(Y, dtype=dtype)
+        self.m = m = self.X.shape[1]
+        dims = self.layer_dims = [self.X.shape[0]] + [parameters[f"W{l}"].shape[0] for l in range(1, L + 1)]
+        self.learning_rate = float(learning_rate)
+        self.weights = sample_weight
+        self.scale = None if sample_weight is None else np.asarray(sample_weight * (m / np.sum(sample_weight)), dtype)
+
+        sizes = [dims[l] * dims[l - 1] + dims[l] for l in range(1, L + 1)]
+        total = sum(sizes)
+
+        def views(flat):
+            out, offset = {}, 0
+            for l in range(1, L + 1):
+                n, n_prev = dims[l], dims[l - 1]
+                out[f"W{l}"] = flat[offset:offset + n * n_prev].reshape(n, n_prev)
+                out[f"b{l}"] = flat[offset + n * n_prev:offset + sizes[l - 1]].reshape(n, 1)
+                offset += sizes[l - 1]
+            return out
+
+        self._theta = np.empty(total, dtype)
+        self._grad = np.empty(total, dtype)
+        self._tmp = np.empty(total, dtype)
+        self.parameters = views(self._theta)
+        self._g = views(self._grad)
+        self._tmp_views = views(self._tmp)
+        for key, value in parameters.items():
+            self.parameters[key][...] = value
+        self._views = views
+        self._prev = np.empty(total, dtype) if keep_previous else None
+        self.previous_parameters = views(self._prev) if keep_previous else self.parameters
+
+        name = setup.optimizer
+        self._v = np.zeros(total, dtype) if name in ("momentum", "adam") else None
+        self._s = np.zeros(total, dtype) if name in ("rmsprop", "adam") else None
+        self.t = 0
+        if optimizer_state is not None:
+            self.t = int(optimizer_state.step)
+            for attr, flat in (("v", self._v), ("s", self._s)):
+                if flat is not None:
+                    target = views(flat)
+                    for key, value in getattr(optimizer_state, attr).items():
+                        target[key[1:]][...] = value
+        self._shapes = {}
+        self._XT = None
+        self._part = (self._theta, self._grad, self._tmp, self._v, self._s)
+        self.fast_cost = (loss.name == "binary_cross_entropy" and output.name == "sigmoid"
+                          and bool(np.all((self.Y == 0) | (self.Y == 1))))
+        self._flip_all = (1 - 2 * self.Y) if self.fast_cost else None
+        self._fused = (loss.fused_activation is not None and output.name == loss.fused_activation) or (
+            output.name in ("identity", "linear") and loss.name == "squared_error")
+        self._slope = dict(hidden.params).get("slope", 0.0)
+
+    # ------------------------------------------------------------------------------ state
+
+    def state_snapshot(self):
+        """The optimizer's state as :mod:`denseflow.core.optimizers` writes it (copies)."""
+        from denseflow.core.optimizers import AdamState, GradientDescentState, MomentumState, RMSpropState
+
+        def moments(flat):
+            return {"d" + k: v.copy() for k, v in self._views(flat).items()}
+
+        name = self.setup.optimizer
+        if name == "gd":
+            return GradientDescentState(self.t)
+        if name == "momentum":
+            return MomentumState(self.t, moments(self._v))
+        if name == "rmsprop":
+            return RMSpropState(self.t, moments(self._s))
+        return AdamState(self.t, moments(self._v), moments(self._s))
+
+    def updates(self) -> int:
+        """The number of optimizer steps taken (Adam's t)."""
+        return self.t
+
+    def snapshot_parameters(self) -> dict:
+        """Copies of the current parameters (the buffers change at every update)."""
+        return {k: v.copy() for k, v in self.parameters.items()}
+
+    #: The loop passes the batch's column indices; the engine gathers them into its buffers.
+    gathers = True
+
+    def cost(self) -> float:
+        """J of the current parameters on the whole training set (no dropout, no L2 term)."""
+        from denseflow.core.propagation import _model_forward
+
+        AL, caches = _model_forward(self.X, self.parameters, self.hidden, self.output)
+        return cost_of(self.loss, self.output, AL, self.Y, caches[-1].Z, self.weights)
+
+    # ------------------------------------------------------------------------------ one batch
+
+    def batch_step(self, X, Y, scale, alpha, compute_cost=True, rng=None, index=None):
+        """One update on a batch: the columns ``index`` (an int array) of the training set, or
+        the given X, Y (copied into the buffers of their shape). As the reference engine's."""
+        whole = index is None and X is self.X
+        B = X.shape[1] if index is None else index.shape[0]
+        key = "whole" if whole else B
+        sh = self._shapes.get(key)
+        if sh is None:
+            sh = self._shapes[key] = _BatchBuffers(self, B, whole)
+        if whole:
+            pass
+        elif index is None:
+            np.copyto(sh.X, X)
+            np.copyto(sh.Y, Y)
+            if sh.scale is not None:
+                np.copyto(sh.scale, scale)
+            if self.fast_cost:
+                np.subtract(1, np.multiply(2, sh.Y, out=sh.flip), out=sh.flip)
+        else:
+            if self._XT is None:
+                # Examples as rows (one contiguous row each): X itself when it is Fortran-ordered
+                # (e.g. the transpose of a scikit-learn (m, n_x) array), else one copy, made once.
+                self._XT = self.X.T if self.X.flags.f_contiguous else np.ascontiguousarray(self.X.T)
+            np.take(self._XT, index, axis=0, out=sh.XT)
+            np.take(self.Y, index, axis=1, out=sh.Y)
+            if sh.scale is not None:
+                np.take(self.scale, index, axis=1, out=sh.scale)
+            if self.fast_cost:
+                np.take(self._flip_all, index, axis=1, out=sh.flip)
+        self._forward(sh, rng)
+        cost = None
+        if compute_cost:
+            cost = self._batch_cost(sh)
+            if not math.isfinite(cost):
+                return cost
+        elif not np.isfinite(sh.ZL).all():
+            return math.nan
+        self._backward(sh)
+        if self._prev is not None:
+            np.copyto(self._prev, self._theta)
+        self._update(alpha)
+        return cost
+
+    def _forward(self, sh, rng):
+        L, P, keep = self.L, self.parameters, self.setup.keep_probs
+        hidden = self.hidden.name
+        if keep is not None and self.setup.course:
+            rng = np.random.RandomState(1)  # the notebook's np.random.seed(1) in every forward pass
+        A_prev = sh.X
+        for l in range(1, L):
+            Z = sh.A[l]
+            np.matmul(P[f"W{l}"], A_prev, out=Z)  # Z[l] = W[l] A[l−1] + b[l]
+            np.add(Z, P[f"b{l}"], out=Z)
+            if hidden == "relu":
+                np.maximum(Z, 0, out=Z)
+            elif hidden == "tanh":
+                np.tanh(Z, out=Z)
+            elif hidden == "sigmoid":
+                expit(Z, out=Z)
+            elif hidden == "leaky_relu":
+                mask = sh.mask[:Z.shape[0]]
+                np.less_equal(Z, 0, out=mask)
+                np.multiply(Z, self._slope, out=Z, where=mask)
+            if keep is not None:  # inverted dropout: D[l] = (U < keep_prob), A[l] ⊙ D[l] / keep_prob
+                if isinstance(rng, np.random.RandomState):
+                    U = rng.rand(*Z.shape)
+                else:
+                    U = sh.U[l]
+                    rng.random(out=U)
+                np.less(U, keep[l - 1], out=sh.D[l])
+                np.multiply(Z, sh.D[l], out=Z)
+                np.divide(Z, keep[l - 1], out=Z)
+            A_prev = Z
+        ZL, AL = sh.ZL, sh.AL
+        np.matmul(P[f"W{L}"], A_prev, out=ZL)
+        np.add(ZL, P[f"b{L}"], out=ZL)
+        out = self.output.name
+        if out == "sigmoid":
+            expit(ZL, out=AL)
+        elif out == "softmax":
+            np.maximum.reduce(ZL, 0, None, sh.col, True)
+            np.subtract(ZL, sh.col, out=AL)
+            np.exp(AL, out=AL)
+            np.add.reduce(AL, 0, None, sh.col, True)
+            np.divide(AL, sh.col, out=AL)
+        elif out not in ("identity", "linear"):
+            np.copyto(AL, self.output.forward(ZL))
+
+    def _batch_cost(self, sh):
+        B = sh.B
+        if self.fast_cost:
+            t = sh.t
+            np.multiply(sh.flip, sh.ZL, out=t)  # softplus((1 − 2y) z) = −[y log a + (1 − y) log(1 − a)]
+            np.exp(t, out=t)
+            np.log1p(t, out=t)
+            if sh.scale is not None:
+                np.multiply(t, sh.scale, out=t)
+            J = float(np.add.reduce(t, None)) / B
+            if not math.isfinite(J):  # e^x overflowed: the stable formula
+                J = self._loss_cost(sh)
+        else:
+            J = self._loss_cost(sh)
+        if self.setup.lambd:
+            from denseflow.core.regularization import _l2_cost
+
+            J = J + float(_l2_cost(self.parameters, self.setup.lambd, B, self.L))
+        return J
+
+    def _loss_cost(self, sh):
+        if sh.scale is None:
+            return cost_of(self.loss, self.output, sh.AL, sh.Y, sh.ZL)
+        total = float(np.sum(sh.scale))
+        return 0.0 if total == 0 else cost_of(self.loss, self.output, sh.AL, sh.Y, sh.ZL, sh.scale) * (total / sh.B)
+
+    def _backward(self, sh):
+        L, P, G, keep = self.L, self.parameters, self._g, self.setup.keep_probs
+        dZ = sh.dZL
+        if self._fused:
+            np.subtract(sh.AL, sh.Y, out=dZ)  # dZ[L] = AL − Y
+        else:
+            np.copyto(dZ, output_dZ(self.loss, self.output, sh.AL, sh.Y, sh.ZL))
+        if sh.scale is not None:
+            np.multiply(dZ, sh.scale, out=dZ)
+        hidden = self.hidden.name
+        for l in range(L, 0, -1):
+            A_prev = sh.A[l - 1]
+            np.matmul(dZ, A_prev.T, out=G[f"W{l}"])  # dW[l] = dZ[l] A[l−1]ᵀ (× 1/B below)
+            np.add.reduce(dZ, 1, None, G[f"b{l}"], True)  # db[l] = Σ_i dZ[l]
+            if l == 1:
+                break
+            W = P[f"W{l}"]
+            S = sh.S[:A_prev.shape[0]]
+            if W.shape[0] == 1:
+                np.multiply(W.T, dZ, out=S)  # dA[l−1] = W[l]ᵀ dZ[l], an outer product
+            else:
+                np.matmul(W.T, dZ, out=S)
+            if keep is not None:
+                np.multiply(S, sh.D[l - 1], out=S)  # the dropped units get no gradient
+                np.divide(S, keep[l - 2], out=S)  # and the kept ones 1/keep_prob
+            if hidden == "relu":  # ReLU'(z) = 1[A > 0]
+                np.greater(A_prev, 0, out=A_prev, casting="unsafe")
+                np.multiply(S, A_prev, out=A_prev)
+            elif hidden == "tanh":
+                np.multiply(A_prev, A_prev, out=A_prev)
+                np.subtract(1.0, A_prev, out=A_prev)
+                np.multiply(S, A_prev, out=A_prev)
+            elif hidden == "sigmoid":  # σ'(z) = A (1 − A)
+                np.multiply(A_prev, np.subtract(1.0, A_prev), out=A_prev)
+                np.multiply(S, A_prev, out=A_prev)
+            elif hidden == "leaky_relu":
+                mask = sh.mask[:A_prev.shape[0]]
+                np.less_equal(A_prev, 0, out=mask)
+                np.multiply(S, self._slope, out=S, where=mask)
+                np.copyto(A_prev, S)
+            else:
+                np.copyto(A_prev, S)
+            dZ = A_prev
+        np.multiply(self._grad, 1.0 / sh.B, out=self._grad)  # dθ = (1/B) (…)
+        lambd = self.setup.lambd
+        if lambd:
+            c = lambd / sh.B
+            for l in range(1, L + 1):  # dW[l] += (λ/B) W[l]
+                T = self._tmp_views[f"W{l}"]
+                np.multiply(P[f"W{l}"], c, out=T)
+                np.add(G[f"W{l}"], T, out=G[f"W{l}"])
+
+    def _update(self, alpha):
+        """The optimizer's step on the flat buffers, in the reference's order of operations."""
+        self.t += 1
+        self._step(self._part, alpha, self.t)
+
+    def close(self):
+        """Nothing to release (the buffers go with the engine)."""
+
+    def _step(self, part, alpha, t):
+        setup = self.setup
+        theta, g, tmp, v, s = part
+        name = setup.optimizer
+        if name == "gd":  # θ := θ − α dθ
+            np.multiply(g, alpha, out=g)
+            np.subtract(theta, g, out=theta)
+        elif name == "momentum":  # v := β v + (1 − β) dθ; θ := θ − α v (Nesterov: − α (β v + (1 − β) dθ))
+            beta = setup.beta1
+            np.multiply(v, beta, out=v)
+            np.multiply(g, 1 - beta, out=g)
+            np.add(v, g, out=v)
+            if setup.nesterov:
+                np.multiply(v, beta, out=tmp)
+                np.add(tmp, g, out=tmp)
+                np.multiply(tmp, alpha, out=tmp)
+            else:
+                np.multiply(v, alpha, out=tmp)
+            np.subtract(theta, tmp, out=theta)
+        elif name == "rmsprop":  # s := β s + (1 − β) dθ²; θ := θ − α dθ / (√s + ε)
+            beta = setup.beta2
+            np.square(g, out=tmp)
+            np.multiply(tmp, 1 - beta, out=tmp)
+            np.multiply(s, beta, out=s)
+            np.add(s, tmp, out=s)
+            np.sqrt(s, out=tmp)
+            np.add(tmp, setup.epsilon, out=tmp)
+            np.multiply(g, alpha, out=g)
+            np.divide(g, tmp, out=g)
+            np.subtract(theta, g, out=theta)
+        else:  # Adam, t = 1, 2, …
+            b1, b2 = setup.beta1, setup.beta2
+            np.multiply(v, b1, out=v)  # v := β₁ v + (1 − β₁) dθ
+            np.multiply(g, 1 - b1, out=tmp)
+            np.add(v, tmp, out=v)
+            np.square(g, out=g)  # s := β₂ s + (1 − β₂) dθ²
+            np.multiply(g, 1 - b2, out=g)
+            np.multiply(s, b2, out=s)
+            np.add(s, g, out=s)
+            np.divide(s, 1 - b2**t, out=tmp)  # √ŝ + ε
+            np.sqrt(tmp, out=tmp)
+            np.add(tmp, setup.epsilon, out=tmp)
+            np.divide(v, 1 - b1**t, out=g)  # α v̂ / (√ŝ + ε)
+            np.multiply(g, alpha, out=g)
+            np.divide(g, tmp, out=g)
+            np.subtract(theta, g, out=theta)
+
+
+def batch_supports(hidden, output, loss, setup) -> bool:
+    """Whether :class:`FastBatchEngine` computes this network and step (else the reference engine does)."""
+    if not supports(hidden, output, loss):
+        return False
+    if output.name not in ("sigmoid", "softmax", "identity", "linear"):
+        return False
+    if setup.keep_probs is not None and hidden.name in ("tanh", "sigmoid"):
+        return False  # g'(Z) from the dropped A is wrong for these: the reference recomputes A from Z
+    return True

@@ -296,7 +296,8 @@ def train_stacked(
     for k in range(K):
         n = diverged[k][3] if k in diverged else r
         h = History(recorded[:n], costs[:n, k].tolist(),
-                    val[:n, k, 0].tolist() if validating else [], val[:n, k, 1].tolist() if validating else [])
+                    val[:n, k, 0].tolist() if validating else [], val[:n, k, 1].tolist() if validating else [],
+                    learning_rates=[float(rates[k])] * n)
         err = None
         if k in diverged:
             i, J, theta, _ = diverged[k]
