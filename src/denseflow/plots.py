@@ -1,4 +1,4 @@
-"""The course's pictures: cost curve, decision boundary, mislabeled images, cost overlays.
+"""The course's pictures: cost curve (with the learning rate), decision boundary, mislabeled images, overlays.
 
 Every function builds and returns a :class:`matplotlib.figure.Figure` without touching pyplot,
 so nothing here selects a backend, opens a window or changes global state; the figures render
@@ -64,11 +64,34 @@ def _as_history(history, name="history"):
     )
 
 
-def plot_cost(history, *, learning_rate=None, title=None, log_scale: bool = False, figsize=(6.0, 4.0)):
-    """The cost J against the iteration number, as the course plots it.
+def _unit(history) -> str:
+    """'iteration' (full batch: one update per record) or 'epoch' (mini-batches: one pass per record)."""
+    unit = getattr(history, "unit", None) or "iteration"
+    return str(unit)
 
-    The training cost J(θ(i)) is drawn at each recorded iteration i; the validation cost is drawn
-    beside it when the history has one.
+
+def _x_label(histories) -> str:
+    units = {_unit(h) for h in histories}
+    if len(units) == 1:
+        return f"{units.pop()}s"
+    return "epochs (full batch: iterations, one update per pass)"
+
+
+def _changing_rates(h):
+    """The learning rates recorded with the history, when they change (else None)."""
+    rates = list(getattr(h, "learning_rates", None) or [])
+    if len(rates) < 2 or len({float(r) for r in rates}) < 2:
+        return None
+    return rates
+
+
+def plot_cost(history, *, learning_rate=None, title=None, log_scale: bool = False, figsize=(6.0, 4.0)):
+    """The cost J per iteration (full batch) or per epoch (mini-batches), as the course plots it.
+
+    The training cost J(θ(i)) is drawn at each recorded iteration or epoch i (the x axis is named
+    by ``history.unit``); the validation cost is drawn beside it when the history has one. When
+    the learning rate changes during training (a schedule), a second panel below shows α at each
+    record (``history.learning_rates``), as the course's learning-rate-decay section does.
 
     Parameters
     ----------
@@ -85,24 +108,47 @@ def plot_cost(history, *, learning_rate=None, title=None, log_scale: bool = Fals
     Returns
     -------
     matplotlib.figure.Figure
+        ``fig.axes[0]`` holds the cost curves; ``fig.axes[1]``, when present, the learning rate.
+
+    Examples
+    --------
+    >>> from denseflow.training import History
+    >>> h = History([0, 1, 2], [0.7, 0.5, 0.4], val_costs=[0.72, 0.6, 0.55])
+    >>> fig = plot_cost(h)
+    >>> [line.get_label() for line in fig.axes[0].get_lines()], fig.axes[0].get_xlabel()
+    (['training cost', 'validation cost'], 'iterations')
     """
     h = _as_history(history)
     if not h.costs:
         raise ValueError("history holds no recorded cost; train the model first (history.costs is empty).")
-    fig = _figure(figsize)
-    ax = fig.add_subplot()
+    rates = _changing_rates(h)
+    fig = _figure(figsize if rates is None else (figsize[0], figsize[1] * 1.35))
+    if rates is None:
+        ax = fig.add_subplot()
+    else:
+        ax, ax_rate = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1])
     ax.plot(h.iterations, h.costs, label="training cost", color="tab:blue")
     if h.val_costs:
         ax.plot(h.iterations[: len(h.val_costs)], h.val_costs, label="validation cost", color="tab:orange")
         ax.legend()
-    ax.set_xlabel("iterations")
+    xlabel = _x_label([h])
     ax.set_ylabel("cost J")
     if log_scale:
         ax.set_yscale("log")
     if title is None:
-        title = "Cost" if learning_rate is None else f"Learning rate = {learning_rate:g}"
+        if learning_rate is None:
+            title = "Cost"
+        else:
+            title = f"Learning rate = {learning_rate:g}" if rates is None else f"Learning rate α₀ = {learning_rate:g}"
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
+    if rates is None:
+        ax.set_xlabel(xlabel)
+    else:
+        ax_rate.plot(h.iterations[: len(rates)], rates, color="tab:green", label="learning rate α")
+        ax_rate.set_ylabel("α")
+        ax_rate.set_xlabel(xlabel)
+        ax_rate.grid(True, alpha=0.3)
     return fig
 
 
@@ -241,7 +287,11 @@ def plot_mislabeled(model, X, Y, images=None, classes=None, *, image_shape=(64, 
 
 def plot_cost_overlay(histories, *, title="Cost curves", log_scale: bool = False, validation: bool = False,
                       figsize=(7.0, 4.5)):
-    """Several runs' cost curves on one axis (e.g. the trials of a sweep).
+    """Several runs' cost curves on one axis (e.g. the trials of a sweep, or gd, momentum and Adam).
+
+    The x axis counts iterations when every run trains full-batch, epochs when every run uses
+    mini-batches (``history.unit``), and says both when they are mixed (a full-batch iteration
+    is one pass over the data, an epoch).
 
     Parameters
     ----------
@@ -256,17 +306,28 @@ def plot_cost_overlay(histories, *, title="Cost curves", log_scale: bool = False
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from denseflow.training import History
+    >>> fig = plot_cost_overlay({"gd": History([0, 1], [0.70, 0.69]), "adam": History([0, 1], [0.70, 0.40])})
+    >>> [(line.get_label(), line.get_ydata().tolist()) for line in fig.axes[0].get_lines()]
+    [('gd', [0.7, 0.69]), ('adam', [0.7, 0.4])]
     """
     if not isinstance(histories, Mapping) or not histories:
         raise ValueError("histories must be a non-empty dict {label: History}.")
     fig = _figure(figsize)
     ax = fig.add_subplot()
-    for label, history in histories.items():
-        h = _as_history(history, f"histories[{label!r}]")
+    loaded = {label: _as_history(history, f"histories[{label!r}]") for label, history in histories.items()}
+    dashed = False
+    for label, h in loaded.items():
         (line,) = ax.plot(h.iterations, h.costs, label=str(label))
         if validation and h.val_costs:
             ax.plot(h.iterations[: len(h.val_costs)], h.val_costs, linestyle="--", color=line.get_color())
-    ax.set_xlabel("iterations")
+            dashed = True
+    if dashed:
+        title = f"{title} (dashed: validation)"
+    ax.set_xlabel(_x_label(loaded.values()))
     ax.set_ylabel("cost J")
     if log_scale:
         ax.set_yscale("log")

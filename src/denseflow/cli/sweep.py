@@ -18,6 +18,7 @@ from denseflow.cli.arguments import (
 )
 from denseflow.cli.arguments import (
     UsageError,
+    stdout_gone,
     formatter,
     seed_type,
 )
@@ -56,7 +57,10 @@ one per core) and writes the report. The parts do the same step by step, and on 
 
 Search space: --grid NAME=V1,V2,… (each point once), --range NAME=LOW:HIGH[:log] (random/TPE),
 or --space FILE.toml. Hyperparameters: learning_rate, iterations, n_h, num_layers, layers
-(hidden sizes 20-7-5), hidden_activation, init.
+(hidden sizes 20-7-5), hidden_activation, init; optimizer, batch_size (a number or full),
+num_epochs, learning_rate_schedule, decay_rate, time_interval, lambd, keep_prob, beta1, beta2,
+epsilon. Grid points that differ only in learning rate train together (--stack) when they use
+full-batch gd without L2 or dropout; the others run one at a time.
 
 examples:
   denseflow sweep --dataset planar --model shallow --grid n_h=1,2,3,4,5,20,50 \\
@@ -64,14 +68,17 @@ examples:
   denseflow sweep --dataset moons --grid learning_rate=0.01,0.1,1 --grid n_h=2,4,8 --out sweeps/moons
   denseflow sweep --range learning_rate=1e-3:3:log --range n_h=1:50 --sampler tpe --n-trials 40 --out sweeps/tpe
   denseflow sweep --dataset cat --data ./data --model deep --space cat.toml --workers 4 --out sweeps/cat
+  denseflow sweep --dataset moons --model deep --layers 5-2 --grid optimizer=gd,momentum,adam \\
+      --grid lambd=0,0.1 --batch-size 64 --epochs 500 --learning-rate 0.0007 --out sweeps/optimizers
 """
 
 
 def _add_space(p):
     g = p.add_argument_group("data")
     g.add_argument("--dataset", default=None, metavar="NAME",
-                   help="planar (default), moons, circles, blobs, gaussian-quantiles, cat or csv")
-    g.add_argument("--data", metavar="PATH", help="the cat folder or the CSV file")
+                   help="planar (default), moons, circles, blobs, gaussian-quantiles, course-circles, "
+                        "course-moons (the second course's), cat, football or csv")
+    g.add_argument("--data", metavar="PATH", help="the cat folder, football.csv or the CSV file")
     g.add_argument("--label-column", type=_column, default=-1, metavar="COL", help="CSV label column")
     g.add_argument("--m", type=_int(2), metavar="M", help="number of examples of a generated set")
     g.add_argument("--val-fraction", type=_float, metavar="F",
@@ -93,6 +100,18 @@ def _add_space(p):
     g.add_argument("--layers", metavar="N,N,…", help="deep: hidden sizes, e.g. 20,7,5")
     g.add_argument("--hidden-activation", metavar="NAME")
     g.add_argument("--init", metavar="NAME")
+    g.add_argument("--optimizer", metavar="NAME", help="gd (default), momentum, rmsprop or adam")
+    g.add_argument("--batch-size", metavar="N", help="mini-batches of N examples ('full': full batch, the default)")
+    g.add_argument("--epochs", dest="num_epochs", metavar="N", help="passes over the data (mini-batches)")
+    g.add_argument("--schedule", dest="learning_rate_schedule", metavar="NAME",
+                   help="learning-rate schedule: constant (default), inverse_time, exponential, step, cosine")
+    g.add_argument("--decay-rate", metavar="K", help="the schedule's decay rate")
+    g.add_argument("--decay-every", dest="time_interval", metavar="T", help="the schedule's interval in epochs")
+    g.add_argument("--lambd", metavar="LAMBDA", help="L2 strength λ (default 0)")
+    g.add_argument("--keep-prob", metavar="P", help="dropout: keep probability of the hidden units (default 1)")
+    g.add_argument("--beta1", metavar="B", help="momentum's β, Adam's β1 (default 0.9)")
+    g.add_argument("--beta2", metavar="B", help="Adam's β2, RMSprop's β (default 0.999)")
+    g.add_argument("--epsilon", metavar="EPS", help="Adam's and RMSprop's ε (default 1e-8)")
     g = p.add_argument_group("seeds")
     g.add_argument("--seed", type=seed_type, default=1, help="the sweep seed (default 1)")
     g.add_argument("--same-seed", action="store_true", help="every trial uses the sweep seed itself")
@@ -168,6 +187,10 @@ def build_parser(part: str | None = None) -> argparse.ArgumentParser:
     return p
 
 
+_SECOND_COURSE = ("optimizer", "batch_size", "num_epochs", "learning_rate_schedule", "decay_rate", "time_interval",
+                  "lambd", "keep_prob", "beta1", "beta2", "epsilon")
+
+
 def _settings(args) -> dict:
     dataset = args.dataset or ("csv" if args.data and str(args.data).endswith(".csv") else "planar")
     layers = args.layers
@@ -177,13 +200,14 @@ def _settings(args) -> dict:
         grid=args.grid, ranges=args.ranges, space_file=args.space, sampler=args.sampler, n_trials=args.n_trials,
         learning_rate=args.learning_rate, iterations=args.iterations, n_h=args.n_h, num_layers=args.num_layers,
         layers=layers, hidden_activation=args.hidden_activation, init=args.init,
+        **{name: getattr(args, name) for name in _SECOND_COURSE},
         dataset=dataset, model=args.model, seed=args.seed, same_seed=args.same_seed, course=args.course,
         val_fraction=args.val_fraction, m=args.m, standardize=args.standardize, cost_every=args.cost_every,
         label_column=args.label_column, heartbeat_interval=args.heartbeat_interval, grace_period=args.grace_period,
     )
     if dataset == "cat":
         settings["data_dir"] = args.data
-    elif dataset == "csv":
+    elif dataset in ("csv", "football"):
         settings["csv_path"] = args.data
     return settings
 
@@ -270,18 +294,6 @@ def _error(message, code) -> int:
     return code
 
 
-def _stdout_gone() -> int:
-    """The reader of stdout went away (``| head``): not an error of ours. Point the file
-    descriptor at /dev/null so that the interpreter's last flush does not fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
 def main(argv=None) -> int:
     """Run ``denseflow sweep`` with ``argv`` (the words after ``sweep``); returns the exit code."""
     from denseflow.sweeps.storage import StorageUnavailableError
@@ -295,7 +307,7 @@ def main(argv=None) -> int:
         sys.stdout.flush()  # a reader that went away shows here, not at the interpreter's exit
         return code
     except BrokenPipeError:
-        return _stdout_gone()
+        return stdout_gone()
     except SystemExit as exc:  # --help
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except KeyboardInterrupt:

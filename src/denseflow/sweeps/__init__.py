@@ -5,7 +5,8 @@ the activation by trial and error, looking at the cost curves. A sweep runs thos
 you, in parallel, and keeps every result:
 
 * a search space of grids (``n_h=1,2,3``) and ranges (``learning_rate=1e-4:1:log``), from the
-  command line or a TOML file;
+  command line or a TOML file, over the first course's hyperparameters and the second's (the
+  optimizer, mini-batch size, epochs, learning-rate schedule, L2 λ, dropout's keep_prob, β1, β2);
 * the grid sampler (each point exactly once, even with many workers), random search or TPE, with
   a total trial budget shared by all workers;
 * an Optuna journal file in the sweep folder (one machine), or PostgreSQL (several machines,
@@ -28,7 +29,7 @@ study      creating the study once, opening it, reaping trials of dead workers
 claims     taking a trial from the queue (atomic, this worker recorded), giving it back
 trial      one trial: record the worker, train, save atomically, report
 trial_loop one worker's loop: pop or ask the next trial, until the sweep is done
-stacking   grid points differing only in learning rate trained together (``--stack K``)
+stacking   grid points differing only in learning rate trained together (``--stack K``; full-batch gd)
 results    the table, ``best.npz``, ``report.json``
 figures    the report picture: cost overlay and accuracy against each hyperparameter
 runner     the verbs: create, worker processes, resume, status, report, the one-shot run

@@ -37,6 +37,7 @@ import numpy as np
 from denseflow.datasets.planar import DATASETS
 from denseflow.sweeps.space import (
     HYPERPARAMETERS,
+    MODEL_ARGUMENTS,
     Choice,
     Range,
     check_value,
@@ -45,13 +46,23 @@ from denseflow.sweeps.space import (
     space_to_dict,
 )
 
-__all__ = ["SweepConfig", "SweepData", "MODEL_NAMES", "SAMPLERS", "DATASET_NAMES"]
+__all__ = ["SweepConfig", "SweepData", "MODEL_NAMES", "SAMPLERS", "DATASET_NAMES", "COURSE_SETS"]
 
 MODEL_NAMES = ("logistic", "shallow", "deep")
 SAMPLERS = ("grid", "random", "tpe")
 
 
-DATASET_NAMES = tuple(DATASETS) + ("cat", "csv")
+#: The second course's generated sets, drawn as its notebooks draw them: name -> (what, the
+#: planar generator's name, its training arguments, its test arguments or None).
+COURSE_SETS = {
+    "course-circles": ("the Initialization notebook's circles: 300 training points, 100 test points",
+                       "circles", dict(m=300, factor=0.8, noise=0.05, seed=1),
+                       dict(m=100, factor=0.8, noise=0.05, seed=2)),
+    "course-moons": ("the Optimization notebook's moons: 300 points", "moons", dict(m=300, noise=0.2, seed=3), None),
+}
+DATASET_NAMES = tuple(DATASETS) + tuple(COURSE_SETS) + ("cat", "csv", "football")
+# data sets that bring their own test set, used for validation
+_HELD_OUT_SETS = ("cat", "football") + tuple(k for k, v in COURSE_SETS.items() if v[3] is not None)
 
 
 class SweepData(NamedTuple):
@@ -76,8 +87,11 @@ class SweepConfig:
     ----------
     dataset : str
         A generated set (``'planar'``, ``'moons'``, ``'circles'``, ``'blobs'``,
-        ``'gaussian-quantiles'``), ``'cat'`` (needs ``data_dir``; the test set validates) or
-        ``'csv'`` (needs ``csv_path``).
+        ``'gaussian-quantiles'``), the second course's ``'course-circles'`` (Initialization:
+        300 points, its 100 test points validate) and ``'course-moons'`` (Optimization: 300
+        points), ``'cat'`` (needs ``data_dir``; the test set validates),
+        ``'football'`` (the second course's Regularization data: ``csv_path`` names your
+        ``football.csv``; its 200 test rows validate) or ``'csv'`` (needs ``csv_path``).
     model : {'logistic', 'shallow', 'deep'}
     space : dict
         ``{name: Choice | Range}`` from :mod:`denseflow.sweeps.space`.
@@ -95,7 +109,7 @@ class SweepConfig:
         and implies ``same_seed`` and no validation split.
     val_fraction : float or None
         Fraction of the examples held out for validation (default 0.2; 0 with ``course``; the
-        cat set always validates on its test set).
+        cat and football sets always validate on their test sets).
     m : int or None
         Number of examples of a generated set (its default when None).
     data_dir, csv_path, label_column : optional
@@ -158,6 +172,9 @@ class SweepConfig:
                 users = ", ".join(HYPERPARAMETERS[name].models)
                 raise ValueError(f"The hyperparameter {name!r} does not apply to the {self.model!r} model "
                                  f"(it is for: {users}). Drop it or choose another --model.")
+        if {"iterations", "num_epochs"} <= names:
+            raise ValueError("Give either 'iterations' or 'num_epochs', not both: with mini-batches the model runs "
+                             "num_epochs passes over the data (num_iterations when num_epochs is unset).")
         if self.model == "deep":
             if "layers" in names and names & {"num_layers", "n_h"}:
                 raise ValueError("A deep sweep takes either 'layers' (e.g. 20-7-5) or 'num_layers' with 'n_h', "
@@ -198,7 +215,7 @@ class SweepConfig:
                              f"heartbeat_interval={self.heartbeat_interval}. Got {grace!r} instead.")
         val_fraction = self.val_fraction
         if val_fraction is None:
-            val_fraction = 0.0 if (self.course or self.dataset == "cat") else 0.2
+            val_fraction = 0.0 if (self.course or self.dataset in _HELD_OUT_SETS) else 0.2
         if (isinstance(val_fraction, bool) or not isinstance(val_fraction, (int, float))
                 or not math.isfinite(val_fraction) or not 0 <= val_fraction < 1):
             raise ValueError(f"The 'val_fraction' parameter of the sweep must be a number in [0, 1). "
@@ -209,11 +226,16 @@ class SweepConfig:
                 raise ValueError("The cat data set needs its folder, the one holding train_catvnoncat.h5 and "
                                  "test_catvnoncat.h5: --data DIR (data_dir=… in Python).")
             data_dir = str(Path(data_dir).expanduser().resolve())
-        if self.dataset == "csv":
+        if self.dataset == "football" and csv_path is None:
+            raise ValueError("The football data set needs your copy of the Regularization assignment's data: "
+                             "--data PATH/football.csv (csv_path=… in Python).")
+        if self.dataset in ("csv", "football"):
             if csv_path is None:
                 raise ValueError("The csv data set needs its file: --data PATH.csv (csv_path=… in Python), "
                                  "and --label-column when the labels are not the last column.")
             csv_path = str(Path(csv_path).expanduser().resolve())
+        if self.m is not None and self.dataset in COURSE_SETS:
+            raise ValueError(f"The {self.dataset!r} data set has the notebook's fixed size; drop --m (m=…).")
         if self.m is not None and (isinstance(self.m, bool) or not isinstance(self.m, (int, np.integer)) or self.m < 2):
             raise ValueError(f"The 'm' parameter of the sweep must be an int >= 2. Got {self.m!r} instead.")
         return replace(self, fixed=fixed, sampler=sampler, n_trials=None if n_trials is None else int(n_trials),
@@ -257,19 +279,54 @@ class SweepConfig:
         if self.dataset == "cat":
             data = datasets.load_cat(self.data_dir)
             X, Y, X_val, Y_val = data.train_X, data.train_Y, data.test_X, data.test_Y
+        elif self.dataset in COURSE_SETS:
+            _, generator, train_args, test_args = COURSE_SETS[self.dataset]
+            X, Y = datasets.load_dataset(generator, **train_args)
+            if test_args is not None:
+                X_val, Y_val = datasets.load_dataset(generator, **test_args)
+        elif self.dataset == "football":
+            X, Y, X_val, Y_val = datasets.load_football(self.csv_path)
         elif self.dataset == "csv":
             data = datasets.load_csv(self.csv_path, label_column=self.label_column)
             X, Y = data.X, data.Y
         else:
             kwargs = {} if self.m is None else {"m": int(self.m)}
             X, Y = datasets.load_dataset(self.dataset, **kwargs)
-        if self.dataset != "cat" and self.val_fraction:
+        if self.dataset not in _HELD_OUT_SETS and self.val_fraction:
             X, Y, X_val, Y_val = datasets.train_val_split(X, Y, self.val_fraction, seed=self.seed)
         return SweepData(X, Y, X_val, Y_val)
 
     def hyperparameters(self, params: dict) -> dict:
         """The fixed hyperparameters overridden by one trial's ``params``."""
         return {**self.fixed, **params}
+
+    def check_models(self, data: SweepData):
+        """Build the model of every grid point (for random/TPE search: of every listed value and
+        both ends of every range, one hyperparameter at a time) and check its hyperparameters,
+        so that a combination the model refuses is reported before the sweep is created.
+
+        Raises
+        ------
+        ValueError, TypeError
+            The model's message, naming the trial's hyperparameters.
+        """
+        if self.sampler == "grid":
+            points = grid_points(self.space)
+        else:
+            options = {name: list(spec.values) if isinstance(spec, Choice) else [spec.low, spec.high]
+                       for name, spec in self.space.items()}
+            first = {name: values[0] for name, values in options.items()}
+            points = [first] + [{**first, name: v} for name, values in options.items() for v in values[1:]]
+            for point in points:  # integers drawn from an integer range
+                for name, v in point.items():
+                    if HYPERPARAMETERS[name].kind == "int" and isinstance(v, float):
+                        point[name] = int(v)
+        for point in points:
+            try:
+                self.build_model(point, self.trial_seed(0), data)._validate_hyperparameters()
+            except (ValueError, TypeError) as err:
+                shown = ", ".join(f"{k}={v}" for k, v in point.items())
+                raise type(err)(f"The trial {shown} cannot be trained: {err}") from None
 
     def build_model(self, params: dict, seed: int, data: SweepData):
         """The unfitted model of one trial."""
@@ -281,14 +338,10 @@ class SweepConfig:
 
         hp = self.hyperparameters(params)
         kwargs = dict(seed=int(seed), course=self.course, cost_every=self.cost_every, standardize=self.standardize)
-        if "learning_rate" in hp:
-            kwargs["learning_rate"] = float(hp["learning_rate"])
-        if "iterations" in hp:
-            kwargs["num_iterations"] = int(hp["iterations"])
-        if "init" in hp:
-            kwargs["initialization"] = hp["init"]
-        if self.model != "logistic" and "hidden_activation" in hp:
-            kwargs["hidden_activation"] = hp["hidden_activation"]
+        for name, value in hp.items():
+            if name in _ARCHITECTURE or (self.model == "logistic" and name == "hidden_activation"):
+                continue
+            kwargs[MODEL_ARGUMENTS.get(name, name)] = value
         if self.model == "logistic":
             return LogisticRegression(**kwargs)
         if self.model == "shallow":
@@ -298,6 +351,10 @@ class SweepConfig:
         else:
             hidden = [int(hp["n_h"])] * (int(hp["num_layers"]) - 1)
         return DeepNetwork([data.X.shape[0], *hidden, _n_outputs(data.Y)], **kwargs)
+
+
+#: Hyperparameters that shape the network (the rest are passed to the model by name).
+_ARCHITECTURE = ("n_h", "num_layers", "layers")
 
 
 def _n_outputs(Y) -> int:

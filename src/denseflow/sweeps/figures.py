@@ -1,7 +1,8 @@
 """The sweep's picture: all cost curves on one axis, and the accuracy against each hyperparameter.
 
 The left panel is :func:`denseflow.plots.plot_cost_overlay` (one curve per trial, labelled with
-its hyperparameters); one panel per varied hyperparameter follows, with the training accuracy
+its hyperparameters, dashed: its validation cost), with the learning rate below it when a
+schedule changes it; one panel per varied hyperparameter follows, with the training accuracy
 (circles) and the validation accuracy (triangles) of every completed trial. Numeric values are
 placed on a numeric axis (logarithmic when they span more than a factor 20, as
 n_h = 1 … 50 or α = 1e-4 … 1 do); names and layer lists are placed in their order.
@@ -23,6 +24,8 @@ def trial_label(record: dict, names) -> str:
 
 
 def _show(value) -> str:
+    if value is None:
+        return "full"  # batch_size None: full batch, the only hyperparameter that may be None
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
@@ -43,7 +46,7 @@ def _draw_accuracy(ax, name, records, spec):
     if numeric:
         xs = [float(v) for v in values]
         positive = [v for v in order if v > 0]
-        if positive and max(positive) / min(positive) > 20 or spec.get("log"):
+        if len(positive) == len(order) and max(positive) / min(positive) > 20 or spec.get("log"):
             ax.set_xscale("log")
             ax.xaxis.set_major_formatter(ScalarFormatter())
             ax.xaxis.set_minor_formatter(NullFormatter())
@@ -54,7 +57,7 @@ def _draw_accuracy(ax, name, records, spec):
         pos = {v: i for i, v in enumerate(order)}
         xs = [pos.get(v, 0) for v in values]
         ax.set_xticks(range(len(order)))
-        ax.set_xticklabels([str(v) for v in order], fontsize=8, rotation=30 if len(order) > 4 else 0)
+        ax.set_xticklabels([_show(v) for v in order], fontsize=8, rotation=30 if len(order) > 4 else 0)
     train = [100 * r["train_accuracy"] for r in done]
     ax.scatter(xs, train, marker="o", label="train", zorder=3)
     val = [(x, 100 * r["val_accuracy"]) for x, r in zip(xs, done) if r["val_accuracy"] is not None]
@@ -118,19 +121,39 @@ def report_figure(report: dict, curves: dict):
         label = trial_label(by_number[n], names)
         if by_number[n]["state"] != "COMPLETE":
             label += " (failed)"
-        histories[label] = History(list(c["iterations"]), list(c["costs"]))
+        histories[label] = _history(History, c)
     metric = "validation" if report["metric"] == "val_accuracy" else "training"
-    fig = plot_cost_overlay(histories, title=f"Cost of each trial ({len(histories)} trials)")
+    fig = plot_cost_overlay(histories, title=f"Cost of each trial ({len(histories)} trials)",
+                            validation=len(histories) <= 8)
     k = len(names)
-    fig.set_size_inches(6.5 + 4.0 * k, 4.4)
-    grid = fig.add_gridspec(1, 1 + k, width_ratios=[1.6] + [1.0] * k)
-    fig.axes[0].set_subplotspec(grid[0, 0])
+    scheduled = {label: curves[n] for label, n in zip(histories, ordered) if curves[n].get("learning_rates")}
+    rows = 2 if scheduled else 1
+    fig.set_size_inches(6.5 + 4.0 * k, 4.4 if rows == 1 else 5.6)
+    grid = fig.add_gridspec(rows, 1 + k, width_ratios=[1.6] + [1.0] * k,
+                            height_ratios=[3, 1] if rows == 2 else None)
+    cost_ax = fig.axes[0]
+    cost_ax.set_subplotspec(grid[0, 0])
+    if scheduled:  # the learning rate of the trials whose schedule changes it, below their costs
+        colors = {line.get_label(): line.get_color() for line in cost_ax.get_lines()}
+        rate_ax = fig.add_subplot(grid[1, 0], sharex=cost_ax)
+        for label, c in scheduled.items():
+            rate_ax.plot(c["iterations"], c["learning_rates"], color=colors.get(label), label=label)
+        rate_ax.set_ylabel("α")
+        rate_ax.set_xlabel(cost_ax.get_xlabel())
+        rate_ax.grid(True, alpha=0.3)
+        cost_ax.set_xlabel("")
     for i, name in enumerate(names):
-        _draw_accuracy(fig.add_subplot(grid[0, i + 1]), name, report["trials"], space[name])
+        _draw_accuracy(fig.add_subplot(grid[:, i + 1]), name, report["trials"], space[name])
     name = report["study_name"] if report["storage"] != "journal" else Path(report["sweep_dir"]).name
     fig.suptitle(f"Sweep {name}: {report['sampler']} sampler, best {metric} accuracy "
                  f"{_best(report)}", fontsize=11)
     return fig
+
+
+def _history(History, curve):
+    """A History from a stored cost curve (:func:`denseflow.sweeps.trial.cost_curve`)."""
+    return History(list(curve["iterations"]), list(curve["costs"]), list(curve.get("val_costs", [])),
+                   unit=curve.get("unit", "iteration"), learning_rates=list(curve.get("learning_rates", [])))
 
 
 def _param_order(record, space):

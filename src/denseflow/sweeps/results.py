@@ -14,6 +14,7 @@ import math
 import shutil
 from pathlib import Path
 
+from denseflow.sweeps.config import _HELD_OUT_SETS
 from denseflow.sweeps.storage import redact
 from denseflow.sweeps.study import Sweep, load_study, open_sweep
 
@@ -67,7 +68,7 @@ def _gather(sweep):
     records = sorted((_trial_record(t, sweep.directory) for t in trials), key=_sort_key)
     complete = [r for r in records if r["state"] == "COMPLETE"]
     validating = any(r["val_accuracy"] is not None for r in complete) or (config.val_fraction or 0) > 0 \
-        or config.dataset == "cat"
+        or config.dataset in _HELD_OUT_SETS
     counts = {s: 0 for s in _STATES}
     for r in records:
         counts[r["state"]] = counts.get(r["state"], 0) + 1
@@ -104,6 +105,8 @@ def _pct(x):
 
 
 def _show(value) -> str:
+    if value is None:
+        return "full"  # batch_size None: full batch
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 

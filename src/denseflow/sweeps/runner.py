@@ -23,7 +23,7 @@ import sys
 
 from denseflow.sweeps.config import SweepConfig
 from denseflow.sweeps.results import collect, write_report
-from denseflow.sweeps.space import load_space_file, parse_grid, parse_ranges
+from denseflow.sweeps.space import HYPERPARAMETERS, load_space_file, parse_grid, parse_ranges
 from denseflow.sweeps.stacking import STACK_DEFAULT
 from denseflow.sweeps.storage import JOURNAL, import_optuna
 from denseflow.sweeps.study import (
@@ -43,14 +43,22 @@ _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "B
 
 
 def make_config(*, grid=None, ranges=None, space_file=None, space=None, fixed=None, sampler=None, n_trials=None,
-                learning_rate=None, iterations=None, n_h=None, num_layers=None, layers=None,
-                hidden_activation=None, init=None, **settings) -> SweepConfig:
+                **settings) -> SweepConfig:
     """Build and validate a :class:`SweepConfig` from CLI-style pieces.
 
     ``grid`` (``["n_h=1,2,3"]``), ``ranges`` (``["learning_rate=1e-4:1:log"]``), a TOML
-    ``space_file`` and a ready ``space`` dict are merged (a hyperparameter may appear once);
-    ``learning_rate`` … ``init`` fix a hyperparameter for every trial. Other keywords are
-    :class:`SweepConfig` fields (dataset, model, seed, course, …).
+    ``space_file`` and a ready ``space`` dict are merged (a hyperparameter may appear once).
+    A keyword named like a hyperparameter (``learning_rate``, ``iterations``, ``optimizer``,
+    ``batch_size``, ``lambd``, … — :data:`~denseflow.sweeps.space.HYPERPARAMETERS`) fixes it for
+    every trial (None: unset). Other keywords are :class:`SweepConfig` fields (dataset, model,
+    seed, course, …).
+
+    Examples
+    --------
+    >>> cfg = make_config(grid=["optimizer=gd,adam"], batch_size=64, learning_rate=0.0007, num_epochs=10,
+    ...                   dataset="moons")
+    >>> cfg.fixed
+    {'learning_rate': 0.0007, 'batch_size': 64, 'num_epochs': 10}
     """
     merged: dict = {}
     fixed_all = dict(fixed or {})
@@ -65,9 +73,8 @@ def make_config(*, grid=None, ranges=None, space_file=None, space=None, fixed=No
         if twice:
             raise ValueError(f"The hyperparameter {twice[0]!r} is given twice (again in {origin}); give it once.")
         merged.update(part)
-    for name, value in (("learning_rate", learning_rate), ("iterations", iterations), ("n_h", n_h),
-                        ("num_layers", num_layers), ("layers", layers), ("hidden_activation", hidden_activation),
-                        ("init", init)):
+    for name in HYPERPARAMETERS:
+        value = settings.pop(name, None)
         if value is not None:
             fixed_all[name] = value
     config = SweepConfig(space=merged, fixed=fixed_all, sampler=sampler or "auto", n_trials=n_trials, **settings)
@@ -88,7 +95,7 @@ def create(out, *, storage=None, study_name=None, **settings) -> Sweep:
     from denseflow.sweeps.storage import check_storage_url
 
     check_storage_url(storage or os.environ.get("DENSEFLOW_SWEEP_STORAGE"))
-    config.load_data()  # fail now (missing files, bad CSV), not in every worker
+    config.check_models(config.load_data())  # fail now (missing files, bad CSV, a refused setting), not in workers
     return create_study(config, out, storage=storage, study_name=study_name)
 
 
@@ -227,8 +234,9 @@ def report(sweep, *, plots: bool = True, storage=None, study_name=None) -> dict:
 def rerun_trial(sweep, number: int, *, storage=None, study_name=None):
     """Train trial ``number`` again, alone, from its stored hyperparameters and seed.
 
-    Full-batch gradient descent is deterministic, so the parameters are bit-identical to the
-    trial's model file (same machine and BLAS).
+    Training is deterministic given the trial's seed (which also draws the mini-batches' order and
+    the dropout masks), so the parameters are bit-identical to the trial's model file (same
+    machine and BLAS).
 
     Returns
     -------

@@ -8,9 +8,12 @@ A hyperparameter varies over either
 * a range (:class:`Range`): ``--range learning_rate=1e-4:1:log`` — for random and TPE search, drawn
   uniformly in [low, high], or uniformly in log(α) with ``:log``.
 
-The names are those of :data:`HYPERPARAMETERS` (the notes' hyperparameters: α, the number of
+The names are those of :data:`HYPERPARAMETERS`: the first course's (α, the number of
 iterations, the hidden units n[l], the number of layers L, the hidden activation g, the
-initialization). The same space can be written as a small TOML file::
+initialization) and the second course's (the optimizer and its β1, β2, ε, the mini-batch size —
+``full`` for full-batch —, the number of epochs, the learning-rate schedule with its decay rate
+and interval, the L2 strength λ, dropout's keep_prob). The same space can be written as a small
+TOML file::
 
     sampler = "tpe"          # optional: grid, random or tpe
     n_trials = 40            # the trial budget (random and TPE)
@@ -20,6 +23,9 @@ initialization). The same space can be written as a small TOML file::
     learning_rate = { low = 1e-4, high = 1.0, log = true }
     hidden_activation = ["tanh", "relu"]
     layers = [[20, 7, 5], [10, 5]]       # deep networks: hidden sizes n[1] … n[L-1]
+    optimizer = ["gd", "momentum", "adam"]
+    batch_size = ["full", 64]            # "full": one batch of all m examples
+    lambd = [0, 0.7]
 
     [fixed]                  # hyperparameters every trial uses
     iterations = 2500
@@ -31,6 +37,8 @@ Examples
 (1, 2, 3)
 >>> grid_points(space)[:2]
 [{'n_h': 1, 'learning_rate': 1.2}, {'n_h': 2, 'learning_rate': 1.2}]
+>>> parse_grid(["optimizer=gd,adam", "batch_size=full,64", "lambd=0,0.7"])["batch_size"].values
+(None, 64)
 """
 
 from __future__ import annotations
@@ -43,10 +51,13 @@ from typing import Any, NamedTuple
 
 from denseflow.core.activations import HIDDEN_ACTIVATIONS
 from denseflow.core.initializers import INITIALIZERS
+from denseflow.core.optimizers import OPTIMIZERS
+from denseflow.core.schedules import SCHEDULES
 
 __all__ = [
     "Hyperparameter",
     "HYPERPARAMETERS",
+    "MODEL_ARGUMENTS",
     "Choice",
     "Range",
     "parse_grid",
@@ -65,7 +76,9 @@ class Hyperparameter(NamedTuple):
     """One hyperparameter a sweep may vary.
 
     ``kind`` is ``'float'``, ``'int'`` or ``'name'`` (a word from ``names``); ``'layers'`` holds
-    hidden sizes written ``20-7-5``. ``models`` are the CLI model names that use it.
+    hidden sizes written ``20-7-5``. ``models`` are the CLI model names that use it. Numbers lie
+    in ``low`` … ``high``, each end included or not as ``closed`` says (``(False, False)``: the
+    open interval). ``none_word`` is the word that stands for None (``batch_size=full``).
     """
 
     name: str
@@ -73,22 +86,59 @@ class Hyperparameter(NamedTuple):
     models: tuple
     description: str
     names: tuple = ()
+    low: float = 0.0
+    high: float = math.inf
+    closed: tuple = (False, False)
+    none_word: str | None = None
+
+    def interval(self) -> str:
+        """The allowed numbers in words, e.g. ``'in (0, 1]'`` or ``'>= 1'``."""
+        if self.high == math.inf:
+            return f"{'>=' if self.closed[0] else '>'} {self.low:g}"
+        return f"in {'[' if self.closed[0] else '('}{self.low:g}, {self.high:g}{']' if self.closed[1] else ')'}"
+
+    def contains(self, x: float) -> bool:
+        above = x >= self.low if self.closed[0] else x > self.low
+        below = x <= self.high if self.closed[1] else x < self.high
+        return math.isfinite(x) and above and below
 
 
 _ALL = ("logistic", "shallow", "deep")
+_HIDDEN = ("shallow", "deep")
+_UNIT = dict(low=0.0, high=1.0)
 HYPERPARAMETERS: dict[str, Hyperparameter] = {
     h.name: h
     for h in (
-        Hyperparameter("learning_rate", "float", _ALL, "α, the gradient-descent step size"),
-        Hyperparameter("iterations", "int", _ALL, "number of gradient-descent updates"),
-        Hyperparameter("n_h", "int", ("shallow", "deep"), "hidden units (per hidden layer for deep)"),
-        Hyperparameter("num_layers", "int", ("deep",), "L, layers with parameters (L-1 hidden layers of n_h units)"),
+        Hyperparameter("learning_rate", "float", _ALL, "α, the gradient-descent step size (α₀ with a schedule)"),
+        Hyperparameter("iterations", "int", _ALL, "number of gradient-descent updates (epochs with mini-batches)",
+                       low=1, closed=(True, False)),
+        Hyperparameter("n_h", "int", _HIDDEN, "hidden units (per hidden layer for deep)", low=1, closed=(True, False)),
+        Hyperparameter("num_layers", "int", ("deep",), "L, layers with parameters (L-1 hidden layers of n_h units)",
+                       low=2, closed=(True, False)),
         Hyperparameter("layers", "layers", ("deep",), "hidden sizes n[1]-…-n[L-1], e.g. 20-7-5"),
-        Hyperparameter("hidden_activation", "name", ("shallow", "deep"), "hidden activation g",
-                       tuple(HIDDEN_ACTIVATIONS)),
+        Hyperparameter("hidden_activation", "name", _HIDDEN, "hidden activation g", tuple(HIDDEN_ACTIVATIONS)),
         Hyperparameter("init", "name", _ALL, "parameter initialization", tuple(INITIALIZERS)),
+        # the second course: optimization and regularization
+        Hyperparameter("optimizer", "name", _ALL, "the update rule", tuple(OPTIMIZERS)),
+        Hyperparameter("batch_size", "int", _ALL, "mini-batch size ('full': full-batch gradient descent)",
+                       low=1, closed=(True, False), none_word="full"),
+        Hyperparameter("num_epochs", "int", _ALL, "passes over the training data", low=1, closed=(True, False)),
+        Hyperparameter("learning_rate_schedule", "name", _ALL, "how α decays with the epoch",
+                       tuple(n.replace("-", "_") for n in SCHEDULES)),
+        Hyperparameter("decay_rate", "float", _ALL, "the schedule's decay rate k"),
+        Hyperparameter("time_interval", "int", _ALL, "the schedule's interval T in epochs", low=1,
+                       closed=(True, False)),
+        Hyperparameter("lambd", "float", _ALL, "λ, the L2 strength (0: none)", closed=(True, False)),
+        Hyperparameter("keep_prob", "float", _HIDDEN, "dropout's keep probability in the hidden layers (1: none)",
+                       **_UNIT, closed=(False, True)),
+        Hyperparameter("beta1", "float", _ALL, "momentum's β, Adam's β1", **_UNIT, closed=(True, False)),
+        Hyperparameter("beta2", "float", _ALL, "Adam's β2, RMSprop's β", **_UNIT, closed=(True, False)),
+        Hyperparameter("epsilon", "float", _ALL, "Adam's and RMSprop's ε"),
     )
 }
+
+#: The hyperparameters a sweep passes to the model under another name (the rest keep theirs).
+MODEL_ARGUMENTS = {"iterations": "num_iterations", "init": "initialization"}
 
 
 class Choice(NamedTuple):
@@ -118,20 +168,40 @@ def _hyperparameter(name, where: str) -> Hyperparameter:
     return HYPERPARAMETERS[name]
 
 
+def _example(hp: Hyperparameter) -> str:
+    return {"learning_rate": "0.01", "lambd": "0.7", "keep_prob": "0.86", "beta1": "0.9",
+            "beta2": "0.999", "epsilon": "1e-8", "decay_rate": "1"}.get(hp.name, "1")
+
+
 def check_value(name: str, value: Any, where: str = "the search space"):
     """Validate one value of hyperparameter ``name`` and return it in canonical form.
 
-    Strings from the command line are converted (``"3"`` → 3); layers become ``"20-7-5"``.
+    Strings from the command line are converted (``"3"`` → 3); layers become ``"20-7-5"``;
+    ``batch_size`` ``"full"`` (or None) becomes None, full-batch training; a schedule may be
+    written with ``-`` (``inverse-time``, as :mod:`denseflow.core.schedules` names it).
+
+    Examples
+    --------
+    >>> check_value("batch_size", "64"), check_value("batch_size", "full"), check_value("lambd", "0")
+    (64, None, 0.0)
+    >>> check_value("keep_prob", 1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: The value 1.5 of 'keep_prob' in the search space must be a number in (0, 1] (dropout's keep probability in the hidden layers (1: none)), e.g. keep_prob=0.86.
     """
     hp = _hyperparameter(name, where)
     bad = f"The value {value!r} of {name!r} in {where}"
+    if hp.none_word is not None and (value is None or (isinstance(value, str)
+                                                       and value.strip().lower() in (hp.none_word, "none"))):
+        return None
     if hp.kind == "float":
         try:
             x = float(value) if not isinstance(value, bool) else math.nan
         except (TypeError, ValueError):
             x = math.nan
-        if not math.isfinite(x) or x <= 0:
-            raise ValueError(f"{bad} must be a number > 0 ({hp.description}), e.g. {name}=0.01.")
+        if not hp.contains(x):
+            raise ValueError(f"{bad} must be a number {hp.interval()} ({hp.description}), "
+                             f"e.g. {name}={_example(hp)}.")
         return x
     if hp.kind == "int":
         x = value
@@ -140,15 +210,18 @@ def check_value(name: str, value: Any, where: str = "the search space"):
                 x = int(value.strip())
             except ValueError:
                 x = None
-        if isinstance(x, bool) or not isinstance(x, int) or x < (2 if name == "num_layers" else 1):
-            low = 2 if name == "num_layers" else 1
-            raise ValueError(f"{bad} must be a whole number >= {low} ({hp.description}).")
+        if isinstance(x, bool) or not isinstance(x, int) or not hp.contains(x):
+            full = f", or {hp.none_word!r}" if hp.none_word else ""
+            raise ValueError(f"{bad} must be a whole number {hp.interval()}{full} ({hp.description}).")
         return int(x)
     if hp.kind == "name":
-        if not isinstance(value, str) or value.strip() not in hp.names:
+        text = value.strip() if isinstance(value, str) else value
+        if isinstance(text, str) and text not in hp.names and text.replace("-", "_") in hp.names:
+            text = text.replace("-", "_")  # inverse-time (as denseflow.core.schedules spells it) → inverse_time
+        if not isinstance(text, str) or text not in hp.names:
             valid = "{" + ", ".join(repr(n) for n in hp.names) + "}"
             raise ValueError(f"{bad} must be one of {valid}.")
-        return value.strip()
+        return text
     # layers: "20-7-5", [20, 7, 5] or a single int
     sizes = value
     if isinstance(value, str):
@@ -209,8 +282,13 @@ def _range(name, low, high, log, where) -> Range:
     if hp.kind not in ("float", "int"):
         raise ValueError(f"{name!r} in {where} takes a list of values, not a range.")
     low, high = check_value(name, low, where), check_value(name, high, where)
+    if low is None or high is None:
+        raise ValueError(f"The range of {name!r} in {where} takes numbers; list {hp.none_word!r} with --grid.")
     if not low < high:
         raise ValueError(f"The range of {name!r} in {where} needs low < high. Got low={low}, high={high}.")
+    if log and low <= 0:
+        raise ValueError(f"The log range of {name!r} in {where} needs low > 0. Got low={low}; "
+                         f"drop ':log' or start above 0.")
     return Range(low, high, bool(log))
 
 
@@ -343,7 +421,8 @@ def describe(space: dict) -> str:
     lines = []
     for name, spec in space.items():
         if isinstance(spec, Choice):
-            lines.append(f"{name} ∈ {{{', '.join(str(v) for v in spec.values)}}}")
+            word = HYPERPARAMETERS[name].none_word if name in HYPERPARAMETERS else None
+            lines.append(f"{name} ∈ {{{', '.join(word if v is None else str(v) for v in spec.values)}}}")
         else:
             lines.append(f"{name} ∈ [{spec.low:g}, {spec.high:g}]{' (log)' if spec.log else ''}")
     return "; ".join(lines)

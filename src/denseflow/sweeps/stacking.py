@@ -11,7 +11,10 @@ batch of WAITING trials (``_claim_stack``) and running and reporting it
 (:func:`run_stacked_trials`); both use the one-trial steps of :mod:`denseflow.sweeps.trial_loop`.
 
 Two trials stack when their models' configurations (:meth:`Network.get_config`) are equal except
-for ``learning_rate`` and ``seed``, and the hidden activation is one the stacked engine supports.
+for ``learning_rate`` and ``seed``, the hidden activation is one the stacked engine supports, and
+they train the first course's way: full-batch gradient descent at a constant α, without L2,
+dropout or early stopping (:data:`STACKABLE`). Any other trial (mini-batches, momentum, Adam, a
+schedule, λ > 0, keep_prob < 1) runs alone, one trial at a time.
 
 Examples
 --------
@@ -38,12 +41,24 @@ import numpy as np
 from denseflow.sweeps.claims import claim, give_back, waiting
 from denseflow.sweeps.config import SweepData
 
-__all__ = ["STACK_DEFAULT", "stack_key", "fit_stacked", "run_stacked_trials"]
+__all__ = ["STACK_DEFAULT", "STACKABLE", "stack_key", "fit_stacked", "run_stacked_trials"]
 
 STACK_DEFAULT = 8
 """Grid points a worker trains together at most (``--stack``; 1 turns stacking off)."""
 
 _VARYING = ("learning_rate", "seed")
+
+STACKABLE = {
+    "optimizer": "gd",
+    "batch_size": None,
+    "learning_rate_schedule": "constant",
+    "lambd": 0.0,
+    "keep_prob": 1.0,
+    "early_stopping": False,
+    "standardize_targets": False,
+}
+"""The settings :func:`~denseflow.training.train_stacked` trains with (the first course's
+full-batch gradient descent): a model with another value of any of them does not stack."""
 _DEFAULT_LEAKY_SLOPE = 0.01  # the slope train_stacked's 'leaky_relu' uses
 
 
@@ -58,6 +73,12 @@ def stack_key(model, data: SweepData) -> str | None:
     cfg = model.get_config()
     if model.hidden_activation not in SUPPORTED_HIDDEN:
         return None
+    for name, plain in STACKABLE.items():
+        value = getattr(model, name, plain)
+        if name == "keep_prob" and np.ndim(value) == 1:  # one keep_prob per hidden layer
+            value = 1.0 if all(float(k) == 1.0 for k in value) else tuple(value)
+        if value != plain:
+            return None
     if model.hidden_activation == "leaky_relu" and float(model.leaky_slope) != _DEFAULT_LEAKY_SLOPE:
         return None
     if model.print_every or model.callback is not None:
@@ -98,7 +119,7 @@ def fit_stacked(models, data: SweepData) -> list:
             hidden_activation=first.hidden_activation,
             output_activation=output,
             loss=first._loss_name(output),
-            num_iterations=first.num_iterations,
+            num_iterations=_updates(first),
             cost_every=first.cost_every,
             X_val=X_val, Y_val=Y_val,
             dtype=first._np_dtype,
@@ -110,6 +131,12 @@ def fit_stacked(models, data: SweepData) -> list:
         model._set_fitted(prepared[k].attributes, error.result if error is not None else stacked.result(k))
         outcomes.append(error if error is not None else model.history_)
     return outcomes
+
+
+def _updates(model) -> int:
+    """Full-batch gradient descent: one update per pass, ``num_epochs`` passes when set, else ``num_iterations``."""
+    epochs = getattr(model, "num_epochs", None)
+    return int(model.num_iterations if epochs is None else epochs)
 
 
 # ---------------------------------------------------------------------------------------------

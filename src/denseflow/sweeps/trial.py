@@ -60,14 +60,30 @@ def trial_file(number: int, suffix: str = ".npz") -> str:
 
 
 def cost_curve(history, points: int = CURVE_POINTS) -> dict:
-    """At most ``points`` (iteration, cost) pairs of a history, evenly spaced, first and last kept
-    (stored with the trial, so reports can draw the curves from the database alone)."""
+    """At most ``points`` (iteration or epoch, cost) pairs of a history, evenly spaced, first and
+    last kept, with the validation costs and (when a schedule changes it) the learning rate at
+    the same records, and the history's unit ('iteration' or 'epoch') — stored with the trial,
+    so reports can draw the curves from the database alone.
+
+    Examples
+    --------
+    >>> from denseflow.training import History
+    >>> cost_curve(History(list(range(5)), [0.9, 0.8, 0.7, 0.6, 0.5], val_costs=[1.0, 0.9, 0.85, 0.8, 0.8]), points=3)
+    {'iterations': [0, 2, 4], 'costs': [0.9, 0.7, 0.5], 'unit': 'iteration', 'val_costs': [1.0, 0.85, 0.8]}
+    """
     n = len(history.costs)
+    unit = str(getattr(history, "unit", None) or "iteration")
     if n == 0:
-        return {"iterations": [], "costs": []}
+        return {"iterations": [], "costs": [], "unit": unit}
     idx = np.unique(np.linspace(0, n - 1, min(points, n)).round().astype(int))
-    return {"iterations": [int(history.iterations[i]) for i in idx],
-            "costs": [float(history.costs[i]) for i in idx]}
+    curve = {"iterations": [int(history.iterations[i]) for i in idx],
+             "costs": [float(history.costs[i]) for i in idx], "unit": unit}
+    if len(history.val_costs) == n:
+        curve["val_costs"] = [float(history.val_costs[i]) for i in idx]
+    rates = getattr(history, "learning_rates", None) or []
+    if len(rates) == n and len(set(rates)) > 1:  # a schedule: α at the same records
+        curve["learning_rates"] = [float(rates[i]) for i in idx]
+    return curve
 
 
 def _write_json_atomic(path: Path, obj):
