@@ -250,7 +250,7 @@ def test_evaluate_and_plot_a_run(small_run, capsys):
     (small_run / "cost.png").unlink()
     assert main(["plot", str(small_run)]) == 0
     written = capsys.readouterr().out.split()
-    assert [Path(p).name for p in written] == ["cost.png", "decision_boundary.png"]
+    assert [Path(p).name for p in written] == ["cost.png", "confusion_matrix.png", "roc.png", "decision_boundary.png"]
     assert_png(small_run / "cost.png")
 
 
@@ -301,7 +301,7 @@ def test_sweep_is_delegated(monkeypatch):
     assert seen["argv"] == ["--trials", "3", "--help"]
 
 
-@pytest.mark.parametrize("command", ["", "train", "evaluate", "predict", "reproduce", "gradcheck", "graph", "plot"])
+@pytest.mark.parametrize("command", ["", "train", "evaluate", "predict", "info", "reproduce", "gradcheck", "graph", "plot"])
 def test_every_help_has_examples(command, capsys):
     assert main(([command] if command else []) + ["--help"]) == 0
     out = capsys.readouterr().out

@@ -22,6 +22,7 @@ from denseflow.datasets import (
     load_cat_images,
     load_csv,
     load_dataset,
+    load_dataset_split,
     load_features_csv,
     noisy_circles,
     noisy_moons,
@@ -395,6 +396,29 @@ def test_bad_csv(tmp_path, text, kwargs, exc, fragments):
         assert fragment in str(info.value)
 
 
+def test_csv_regression_targets_are_kept_as_numbers(tmp_path):
+    p = _csv(tmp_path, "a,b,price\n1,2,310.5\n3,4,-2\n5,6,1\n")
+    data = load_csv(p, label_column="price", task="regression")
+    assert data.Y.tolist() == [[310.5, -2.0, 1.0]] and data.classes is None
+    assert data.X.tolist() == [[1, 3, 5], [2, 4, 6]]
+
+
+@pytest.mark.parametrize(
+    "text, kwargs, exc, fragment",
+    [
+        ("a,y\n1,2\n3,cheap\n", {"task": "regression"}, ValueError, "line 3, column 2 ('y'): target 'cheap' is not a number"),
+        ("a,y\n1,2\n3,NA\n", {"task": "regression"}, ValueError, "line 3, column 2 ('y'): missing target 'NA'"),
+        ("a,y\n1,2\n3,inf\n", {"task": "regression"}, ValueError, "target 'inf' is not a finite number"),
+        ("a,y\n1,2\n", {"task": "regresion"}, ValueError, "The 'task' parameter of load_csv must be one of"),
+        ("a,y\n1,2\n", {"task": "regression", "classes": [0, 1]}, TypeError, "must be None with task='regression'"),
+    ],
+)
+def test_csv_regression_errors(tmp_path, text, kwargs, exc, fragment):
+    with pytest.raises(exc) as info:
+        load_csv(_csv(tmp_path, text), **kwargs)
+    assert fragment in str(info.value)
+
+
 def test_csv_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_csv(tmp_path / "nope.csv")
@@ -461,3 +485,27 @@ def test_train_val_split_zero_fraction():
 def test_train_val_split_errors(X, Y, frac, seed, exc, fragment):
     with pytest.raises(exc, match=re.escape(fragment)):
         train_val_split(X, Y, frac, seed)
+
+
+# ------------------------------------------------------------------ held-out test part of a generated set
+
+
+@pytest.mark.parametrize("name, m", [("moons", 200), ("planar", 400), ("blobs", 200)])
+def test_load_dataset_split_holds_out_a_fixed_seeded_part(name, m):
+    X, Y, X_test, Y_test = load_dataset_split(name, 0.2)
+    X_all, Y_all = load_dataset(name)
+    n_test = round(0.2 * m)
+    assert X.shape == (2, m - n_test) and X_test.shape == (2, n_test) and Y_test.shape == (1, n_test)
+    perm = np.random.default_rng(ds.HELD_OUT_SEED).permutation(m)
+    np.testing.assert_array_equal(X_test, X_all[:, perm[:n_test]])
+    np.testing.assert_array_equal(Y, Y_all[:, perm[n_test:]])
+    again = load_dataset_split(name, 0.2)
+    assert all(np.array_equal(a, b) for a, b in zip(again, (X, Y, X_test, Y_test)))
+
+
+def test_load_dataset_split_without_test_part_and_bad_fraction():
+    X, Y, X_test, Y_test = load_dataset_split("circles", 0)
+    assert X.shape == (2, 200) and X_test is None and Y_test is None
+    for bad in (1.0, -0.1, True, "0.2"):
+        with pytest.raises(ValueError, match=re.escape("'test_fraction' parameter of load_dataset_split")):
+            load_dataset_split("moons", bad)

@@ -109,8 +109,8 @@ def test_item5_one_class_is_refused_by_fit_unless_the_output_is_given():
 
 
 def test_item6_a_rising_cost_warns_and_says_so_in_json(tmp_path, capsys):
-    assert main(["train", "--dataset", "moons", "--learning-rate", "1000", "--json", "--quiet",
-                 "--out", tmp_path / "r"]) == 0
+    assert main(["train", "--dataset", "moons", "--test-fraction", "0", "--learning-rate", "1000", "--json",
+                 "--quiet", "--out", tmp_path / "r"]) == 0
     out, err = capsys.readouterr()
     result = json.loads(out)
     assert result["final_cost"] > 100 * result["costs"][0][1]
@@ -314,8 +314,8 @@ def test_item16_threads_option_sets_the_variable_for_the_command(monkeypatch, tm
 @pytest.fixture(scope="module")
 def moons_model(tmp_path_factory):
     folder = tmp_path_factory.mktemp("moons") / "r"
-    assert main(["train", "--dataset", "moons", "--layers", "8", "--iterations", "2000", "--quiet", "--out",
-                 folder]) == 0
+    assert main(["train", "--dataset", "moons", "--test-fraction", "0", "--layers", "8", "--iterations", "2000",
+                 "--quiet", "--out", folder]) == 0
     return folder / "model.npz"
 
 

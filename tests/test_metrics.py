@@ -113,3 +113,22 @@ def test_pictures_of_the_metrics(planar_model):
         plot_confusion_matrix([[1, 2, 3]])
     with pytest.raises(ValueError, match="both classes"):
         plot_roc([[1, 1]], [[0.2, 0.9]])
+
+
+def test_summary_of_second_course_training_and_standardized_targets():
+    X, Y = datasets.planar_flower()
+    model = DeepNetwork([2, 6, 1], optimizer="adam", batch_size=100, num_epochs=3, learning_rate=0.01, lambd=0.5,
+                        seed=0)
+    model.fit(X, Y)
+    s = model.summary()
+    assert s.history_unit == "epoch" and s.history_length == 3 and s.fitted["n_updates"] == 3 * 4
+    text = str(s)
+    assert "trained: 3 epochs recorded (costs from epoch 0 to 2)" in text
+    assert text.splitlines()[-1] == "training: optimizer=adam, batch_size=100, num_epochs=3, lambd=0.5"
+    y = 300 + 40 * X[:1] - 7 * X[1:]
+    reg = DeepNetwork([2, 4, 1], output_activation="identity", standardize_targets=True, learning_rate=0.05,
+                      num_iterations=50, seed=0)
+    reg.fit(X, y)
+    t = reg.summary()
+    assert t.targets["mean"] == pytest.approx([float(y.mean())]) and t.targets["std"] == pytest.approx([float(y.std())])
+    assert t.classes is None and "predictions are in the original units" in str(t)

@@ -1,4 +1,4 @@
-"""The ``denseflow`` command: train, evaluate, predict, reproduce, gradcheck, graph, plot, playground, sweep.
+"""The ``denseflow`` command: train, evaluate, predict, info, reproduce, gradcheck, graph, plot, playground, sweep.
 
 ``main(argv) -> int`` is the entry point (``denseflow = denseflow.cli:main``; also
 ``python -m denseflow``). Exit codes: 0 success; 2 bad usage or input (a one-line message on
@@ -27,6 +27,7 @@ from denseflow.cli.arguments import (
     formatter,
     int_at_least,
     seed_type,
+    stdout_gone,
     threads,
 )
 from denseflow.cli.arguments import column as _column
@@ -63,13 +64,66 @@ def _positive_float(text):
     return value
 
 
-def _fraction(text):
+def _fraction_of(held_out: str):
+    """An argument type: a fraction in [0, 1) of the data held out as ``held_out`` (0: none)."""
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
+        if not 0 <= value < 1:
+            raise argparse.ArgumentTypeError(f"expected a number in [0, 1) (0 = no {held_out}), got {text!r}")
+        return value
+
+    return parse
+
+
+_fraction = _fraction_of("validation set")
+_test_fraction = _fraction_of("test set")
+
+
+def _number(text, expected: str):
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+    return value
+
+
+def _non_negative_float(text):
+    value = _number(text, "a finite number >= 0")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
+def _beta(text):
+    value = _number(text, "a number in [0, 1) such as 0.9")
     if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1) (0 = no validation set), got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1) such as 0.9, got {text!r}")
+    return value
+
+
+def _keep_prob(text):
+    """One keep probability in (0, 1], or one per hidden layer, comma-separated."""
+    expected = "a keep probability in (0, 1] such as 0.8, or one per hidden layer such as 0.8,0.5"
+    parts = [p.strip() for p in text.split(",")]
+    values = [_number(p, expected) for p in parts]
+    if not values or any(not 0 < v <= 1 for v in values):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+    return values if len(values) > 1 else values[0]
+
+
+def _schedule(text):
+    from denseflow.core.schedules import SCHEDULES
+
+    names = [name.replace("-", "_") for name in SCHEDULES]
+    value = text.strip().lower().replace("-", "_")
+    if value not in names:
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(names)}, got {text!r}")
     return value
 
 
@@ -102,6 +156,7 @@ examples:
   denseflow train --dataset moons --layers 8 --out runs/moons
   denseflow train --dataset cat --data path/to/cat_folder --model deep --layers 20,7,5
   denseflow evaluate runs/moons/model.npz --dataset moons
+  denseflow info runs/moons/model.npz      # what a model file holds
   denseflow reproduce --data path/to/cat_folder
   denseflow gradcheck --layers 5,3 --hidden-activation tanh
   denseflow graph
@@ -116,10 +171,20 @@ Options not given take the course's settings for the model:
   logistic  zeros init, learning rate 0.005, 2000 iterations
 The default model is deep for --dataset cat and shallow otherwise.
 
+Training is the course's full-batch gradient descent unless the optimization options say
+otherwise (--optimizer, --batch-size, --epochs, --schedule); --lambd and --keep-prob add L2 and
+dropout, --early-stopping stops when the validation cost stops improving.
+
+Held-out data: a generated set keeps 0.2 of its points for testing (--test-fraction; the
+planar flower in course mode keeps the course's 400 training points); the cat data have their
+test file; a CSV file takes --test-data FILE (the same columns) or --test-fraction.
+
 The run folder (a new one under runs/ unless --out is given; its path is printed last) gets
-model.npz, history.json, metrics.json, config.json, cost.png and decision_boundary.png (2-D
-data) or mislabeled.png (cat data). A progress bar is drawn on a terminal; otherwise one line
-is logged every --print-every iterations.
+model.npz, history.json, metrics.json (accuracy, per-class precision/recall/F1, confusion
+matrix, log-loss, ROC-AUC; MSE, MAE, R² for regression; train, validation and test each),
+config.json, cost.png, confusion_matrix.png and roc.png (two classes) or predicted_vs_true.png
+(regression), and decision_boundary.png (2-D data) or mislabeled.png (cat data). A progress
+bar is drawn on a terminal; otherwise one line is logged every --print-every iterations.
 
 examples:
   denseflow train
@@ -127,8 +192,15 @@ examples:
   denseflow train --dataset circles --layers 10 --learning-rate 0.5 --iterations 5000
   denseflow train --dataset cat --data ./data --val-fraction 0.2
   denseflow train --dataset csv --data table.csv --label-column label --model deep --layers 16,8
+  denseflow train --dataset csv --data train.csv --test-data test.csv --label-column price --task regression
   denseflow train --out runs/long --iterations 200000 --checkpoint-every 1000
   denseflow train --resume runs/long          # continue after a crash or Ctrl-C
+  # Adam on mini-batches of 64, 200 passes over the data:
+  denseflow train --dataset moons --model deep --layers 16,8 --optimizer adam --learning-rate 0.01 \\
+      --batch-size 64 --epochs 200
+  # L2 and dropout (keep 86 % of each hidden layer's units), with early stopping:
+  denseflow train --dataset csv --data football.csv --model deep --layers 20,3 --learning-rate 0.3 \\
+      --lambd 0.7 --keep-prob 0.86 --early-stopping --patience 50
 """
 
 
@@ -152,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
                               formatter_class=_formatter)
 
     # train ------------------------------------------------------------------------------
-    from denseflow.cli.runs import DATASETS
+    from denseflow.cli.specs import DATASETS
 
     p = add("train", "train a model and write a run folder", _TRAIN_EPILOG)
     g = p.add_argument_group("data")
@@ -167,6 +239,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="hold out this fraction of the training data for validation (default 0)")
     g.add_argument("--standardize", action=argparse.BooleanOptionalAction, default=None,
                    help="standardize features, stored with the model (default: on for csv only)")
+    g.add_argument("--test-fraction", type=_test_fraction, metavar="F",
+                   help="hold out this fraction for testing, seeded (default 0.2 of a generated set; 0 for the "
+                        "planar flower in course mode, for csv and cat)")
+    g.add_argument("--test-data", metavar="FILE",
+                   help="CSV test file with the training file's columns (scored at the end, never trained on)")
+    g.add_argument("--task", choices=("classification", "regression"),
+                   help="csv: regression fits real targets (identity output, squared error, standardized "
+                        "targets; predictions in the original units). Default classification")
     g = p.add_argument_group("model")
     g.add_argument("--model", choices=("logistic", "shallow", "deep"), help="default: deep for cat, else shallow")
     g.add_argument("--layers", type=_sizes, metavar="N,N,...", help="hidden layer sizes, e.g. 20,7,5 (shallow: n_h)")
@@ -181,6 +261,41 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--course", action=argparse.BooleanOptionalAction, default=None,
                    help="draw the initial weights as the course's notebooks do (default: on)")
     g.add_argument("--threads", type=threads, metavar="N|auto", help=_THREADS_HELP)
+    from denseflow.core.optimizers import OPTIMIZERS
+    from denseflow.core.schedules import SCHEDULES
+
+    g = p.add_argument_group("optimization", "default: the course's full-batch gradient descent")
+    g.add_argument("--optimizer", choices=list(OPTIMIZERS), help="the update rule (default gd)")
+    g.add_argument("--batch-size", type=_positive_int, metavar="B",
+                   help="mini-batches of B examples, the last one smaller (default: the full batch)")
+    g.add_argument("--epochs", type=_positive_int, metavar="N",
+                   help="passes over the training data (instead of --iterations; full batch: one pass = one update)")
+    g.add_argument("--shuffle", action=argparse.BooleanOptionalAction, default=None,
+                   help="reshuffle the examples every epoch (mini-batches; default on)")
+    g.add_argument("--beta1", type=_beta, metavar="B1", help="momentum's β, Adam's β1 (default 0.9)")
+    g.add_argument("--beta2", type=_beta, metavar="B2", help="Adam's β2, RMSprop's β (default 0.999)")
+    g.add_argument("--epsilon", type=_positive_float, metavar="EPS", help="Adam's and RMSprop's ε (default 1e-8)")
+    g.add_argument("--nesterov", action=argparse.BooleanOptionalAction, default=None,
+                   help="Nesterov momentum (--optimizer momentum)")
+    g.add_argument("--schedule", type=_schedule, metavar="NAME",
+                   help=f"learning-rate schedule per epoch: {', '.join(n.replace('-', '_') for n in SCHEDULES)} "
+                        f"(default constant)")
+    g.add_argument("--decay-rate", type=_non_negative_float, metavar="K",
+                   help="the schedule's decay rate (default: the schedule's)")
+    g.add_argument("--decay-every", type=_positive_int, metavar="T",
+                   help="the schedule's interval in epochs (default: the schedule's)")
+    g = p.add_argument_group("regularization")
+    g.add_argument("--lambd", type=_non_negative_float, metavar="λ",
+                   help="L2 strength: J += λ/(2m) Σ‖W[l]‖² (default 0)")
+    g.add_argument("--keep-prob", type=_keep_prob, metavar="P[,P...]",
+                   help="inverted dropout: keep probability of the hidden units, one number or one per hidden "
+                        "layer (default 1: no dropout)")
+    g.add_argument("--early-stopping", action=argparse.BooleanOptionalAction, default=None,
+                   help="stop when the validation cost has not improved by --tol for --patience epochs and keep "
+                        "the best weights (validation data: --val-fraction, default 0.1 with this flag)")
+    g.add_argument("--patience", type=_positive_int, metavar="N", help="epochs without improvement (default 10)")
+    g.add_argument("--tol", type=_non_negative_float, metavar="TOL",
+                   help="the improvement of the validation cost that counts (default 1e-4)")
     g = p.add_argument_group("output")
     g.add_argument("--out", metavar="RUN_DIR", help="run folder to create (default: a new folder under runs/)")
     g.add_argument("--print-every", type=_positive_int, metavar="N",
@@ -193,21 +308,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_commands.cmd_train)
 
     # evaluate ---------------------------------------------------------------------------
-    p = add("evaluate", "accuracy and cost of a saved model on a data set", """\
-For --dataset cat both the training and the test split are evaluated.
+    p = add("evaluate", "the metrics of a saved model on a data set", """\
+Prints, for each part of the data (train, validation, test, each labelled): for a classifier the
+accuracy, per-class precision, recall and F1 with their macro averages, the confusion matrix,
+the log-loss and (two classes) the ROC-AUC; for a regressor MSE, MAE and R² (in the targets'
+units). Scikit-learn's metrics compute them; --json prints them all.
+
+Which data: without --dataset, --data or --test-data, the run's own data as it was split (from
+config.json beside the model file). --dataset moons (or another generated set) scores the
+points train held out from that set (--test-fraction, default the run's or 0.2) — or, for a
+model trained on the whole set, new points drawn with another seed. --dataset cat scores both
+cat files; --data FILE.csv scores every row, --test-data FILE.csv a test file (the label column
+and delimiter default to the run's).
 
 examples:
   denseflow evaluate runs/20261126-053012-shallow-planar/model.npz
+  denseflow evaluate runs/moons/model.npz --dataset moons
   denseflow evaluate model.npz --dataset cat --data ./data --json
-  denseflow evaluate model.npz --dataset csv --data new_rows.csv --label-column label
+  denseflow evaluate model.npz --test-data test.csv --label-column label --out reports/test
 """)
     p.add_argument("model", metavar="MODEL", help="a model file written by denseflow (model.npz)")
-    p.add_argument("--dataset", choices=DATASETS, default="planar", help="default: planar")
+    p.add_argument("--dataset", choices=DATASETS, help="default: the run's data, else csv with --data/--test-data, "
+                   "else planar")
     p.add_argument("--data", metavar="PATH", help="the cat folder or the CSV file")
-    p.add_argument("--label-column", type=_column, metavar="COL", help="CSV label column (default: the last)")
-    p.add_argument("--delimiter", type=delimiter, metavar="CHAR", help="CSV cell separator (default ',')")
+    p.add_argument("--test-data", metavar="FILE", help="a CSV test file (the training file's columns)")
+    p.add_argument("--test-fraction", type=_test_fraction, metavar="F",
+                   help="generated sets: the fraction train held out (default: the run's, else train's default)")
+    p.add_argument("--label-column", type=_column, metavar="COL", help="CSV label column (default: the run's, "
+                   "else the last)")
+    p.add_argument("--delimiter", type=delimiter, metavar="CHAR", help="CSV cell separator (default: the run's, "
+                   "else ',')")
+    p.add_argument("--out", metavar="DIR", help="also write DIR/metrics.json and the pictures (confusion_matrix.png "
+                   "and roc.png, or predicted_vs_true.png) of the last part scored")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_commands.cmd_evaluate)
+
+    # info -------------------------------------------------------------------------------
+    p = add("info", "what a model file holds: layers, shapes, settings, classes, checks", """\
+Loads the file with every check (container, digests, architecture against the weights, classes,
+normalization) and prints the network layer by layer — W[l] (n[l], n[l-1]), b[l] (n[l], 1) and
+the parameter count of each — the activations, output and loss, the training hyperparameters,
+the class names, the input (and target) standardization, the length of the training history
+and the checks the file passed. Nothing is trained or changed.
+
+examples:
+  denseflow info runs/20261126-053012-shallow-planar/model.npz
+  denseflow info model.npz --json
+""")
+    p.add_argument("model", metavar="MODEL", help="a model file written by denseflow (model.npz)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=_commands.cmd_info)
 
     # predict ----------------------------------------------------------------------------
     p = add("predict", "predict labels for new examples", """\
@@ -283,7 +433,9 @@ examples:
 
     # plot -------------------------------------------------------------------------------
     p = add("plot", "redraw the plots of a run folder", """\
-Rewrites cost.png and decision_boundary.png (2-D data) or mislabeled.png (cat data).
+Rewrites cost.png, confusion_matrix.png and roc.png (two classes) or predicted_vs_true.png
+(regression) of the test set (else the validation, else the training set), and
+decision_boundary.png (2-D data) or mislabeled.png (cat data).
 
 examples:
   denseflow plot runs/20261126-053012-shallow-planar
@@ -376,7 +528,9 @@ def main(argv=None) -> int:
             return int(sweep.main(argv[1:]) or 0)
         args = build_parser().parse_args(argv)
         with _threads_setting(getattr(args, "threads", None)):
-            return int(args.func(args) or 0)
+            code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a reader that went away shows here, not at the interpreter's exit
+        return code
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     except UsageError as exc:
@@ -393,12 +547,7 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         return _error("interrupted", 130)
     except BrokenPipeError:
-        # The reader of stdout went away (e.g. '| head'): not an error of ours.
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
-        return 0
+        return stdout_gone()
     except ImportError as exc:
         if debug:
             raise

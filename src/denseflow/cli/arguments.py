@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 
 
 class UsageError(Exception):
@@ -30,7 +32,7 @@ class UsageError(Exception):
 
 
 __all__ = ["UsageError", "Parser", "formatter", "int_at_least", "seed_type", "column", "delimiter", "threads",
-           "print_json", "json_default"]
+           "print_json", "json_default", "stdout_gone"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -132,3 +134,18 @@ def json_default(obj):
     if isinstance(obj, np.ndarray):
         return obj.tolist()
     return str(obj)
+
+
+def stdout_gone() -> int:
+    """The reader of stdout went away (``| head``): not an error of ours; returns exit code 0.
+
+    Points the file descriptor at /dev/null, so that the interpreter's last flush of the
+    buffered stdout does not fail again (the recipe of Python's ``signal`` documentation).
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    return 0

@@ -6,7 +6,8 @@ model's ``callback`` and ``print_every`` so that it runs exactly as often as nee
 
 * on a terminal (``stream.isatty()``): a tqdm progress bar showing the current cost;
 * otherwise (a log file, CI): one line per ``print_every`` iterations, in the course's words
-  ``Cost after iteration 1000: 0.288083`` — logs never fill with bar redraws;
+  ``Cost after iteration 1000: 0.288083`` (``Cost after epoch 20: …`` with mini-batches) — logs
+  never fill with bar redraws;
 * ``quiet=True``: nothing at all.
 
 tqdm is imported only when a bar is drawn.
@@ -42,11 +43,14 @@ class Progress:
         Iterations already done (when resuming).
     bar : bool or None
         Force (True) or forbid (False) the bar; None: a bar iff ``stream`` is a terminal.
+    unit : {'iteration', 'epoch'}
+        What the events count: one update (full batch) or one pass over the mini-batches.
     """
 
     def __init__(self, num_iterations: int, print_every: int, *, quiet: bool = False, stream=None,
                  checkpoint_every: int | None = None, on_checkpoint: Callable | None = None,
-                 start: int = 0, bar: bool | None = None):
+                 start: int = 0, bar: bool | None = None, unit: str = "iteration"):
+        self.unit = unit
         self.total = int(num_iterations)
         self.print_every = max(1, int(print_every))
         self.quiet = quiet
@@ -93,9 +97,9 @@ class Progress:
             self._update_bar(event)
         elif i % self.print_every == 0:
             if event.cost is None:
-                print(f"Iteration {i}", file=self.stream, flush=True)
+                print(f"{self.unit.capitalize()} {i}", file=self.stream, flush=True)
             else:
-                print(f"Cost after iteration {i}: {event.cost:.6f}", file=self.stream, flush=True)
+                print(f"Cost after {self.unit} {i}: {event.cost:.6f}", file=self.stream, flush=True)
             self.lines += 1
 
     def _update_bar(self, event):
@@ -104,7 +108,8 @@ class Progress:
 
             # A terminal that reports a size of 0 x 0 (e.g. under `script`) would hide the bar: use 80 x 24.
             size = shutil.get_terminal_size((80, 24))
-            self._bar = tqdm(total=self.total, initial=self.start, file=self.stream, unit="it",
+            self._bar = tqdm(total=self.total, initial=self.start, file=self.stream,
+                             unit="epoch" if self.unit == "epoch" else "it",
                              desc="training", ncols=min(size.columns, 120), nrows=max(size.lines, 2), leave=True)
         if event.cost is not None:
             self._bar.set_postfix_str(f"cost={event.cost:.6f}", refresh=False)

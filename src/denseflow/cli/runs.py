@@ -1,17 +1,22 @@
 """Run folders for the command line: ``denseflow train`` (fresh or ``--resume``) and ``denseflow plot``.
 
-A *spec* is a JSON-able dict holding every setting of a run (data set, model, hyperparameters,
-print and checkpoint periods). It is written to ``config.json`` and into every checkpoint, so a
-run can be resumed — or its plots redrawn — from its folder alone. A run folder holds:
+A run is described by its *spec* (:mod:`denseflow.cli.specs`): this module loads the data and
+builds the model the spec names, trains it, scores it and writes the folder. The spec is written
+to ``config.json`` and into every checkpoint, so a run can be resumed — or its plots redrawn —
+from its folder alone. A run folder holds:
 
 ================== ==============================================================
 ``config.json``    the spec and the model's configuration (written first)
 ``checkpoint.npz`` the last checkpoint, with ``--checkpoint-every N``
 ``model.npz``      the fitted model (:func:`denseflow.save`)
 ``history.json``   the :class:`~denseflow.training.History`
-``metrics.json``   the summary (what ``--json`` prints)
+``metrics.json``   the summary (what ``--json`` prints): accuracies and costs, and
+                   the metrics of the train, validation and test sets
+                   (:func:`denseflow.models.metrics.evaluate`)
 ``cost.png``       the cost curve; ``decision_boundary.png`` (2-D data) or
-                   ``mislabeled.png`` (image data)
+                   ``mislabeled.png`` (image data); ``confusion_matrix.png`` and,
+                   for two classes, ``roc.png`` (classifiers) or
+                   ``predicted_vs_true.png`` (regression)
 ================== ==============================================================
 
 Every file is written atomically (:func:`denseflow.io.atomic_write`, :func:`denseflow.io.write_json`).
@@ -35,29 +40,21 @@ from typing import NamedTuple
 
 import numpy as np
 
+from denseflow.cli.specs import (
+    DATASETS,
+    PLANAR,
+    REQUIRED_SPEC,
+    fill_later_options,
+    model_errors_in_flags,
+    run_length,
+    spec_command,
+    training_parameters,
+)
 from denseflow.io.modelfile import CheckpointWriter, load_checkpoint, save
 from denseflow.io.npz import write_json
 
-__all__ = ["MODEL_DEFAULTS", "PLANAR", "resolve_spec", "load_data", "build_model", "train_run", "plot_run",
-           "RunLock", "new_run_dir", "spec_command", "in_flags", "errors_in_flags"]
-
-#: The course's settings for each model (week 2 logistic regression, week 3 shallow network on the
-#: flower, week 4 deep network on the cats). Used for every option not given on the command line.
-MODEL_DEFAULTS = {
-    "logistic": dict(layers=[], hidden_activation=None, init="zeros", learning_rate=0.005, iterations=2000,
-                     seed=None, print_every=100),
-    "shallow": dict(layers=[4], hidden_activation="tanh", init="random", learning_rate=1.2, iterations=10000,
-                    seed=2, print_every=1000),
-    "deep": dict(layers=[20, 7, 5], hidden_activation="relu", init="scaled", learning_rate=0.0075,
-                 iterations=2500, seed=1, print_every=100),
-}
-PLANAR = ("planar", "moons", "circles", "blobs", "gaussian-quantiles")
-DATASETS = PLANAR + ("cat", "csv")
-#: Options that define a run: they cannot change when it is resumed.
-SPEC_OPTIONS = ("dataset", "data", "label_column", "delimiter", "model", "layers", "hidden_activation", "init",
-                "learning_rate", "seed", "course", "dtype", "val_fraction", "standardize")
-#: Options every checkpoint's spec holds (``delimiter`` came later: ',' when absent).
-_REQUIRED_SPEC = tuple(o for o in SPEC_OPTIONS if o != "delimiter")
+__all__ = ["Data", "load_data", "build_model", "train_run", "plot_run", "RunLock", "new_run_dir", "in_flags",
+           "errors_in_flags", "run_spec_of", "split_metrics", "scored_split", "metric_plots"]
 
 
 class Data(NamedTuple):
@@ -69,93 +66,89 @@ class Data(NamedTuple):
     Y_test: np.ndarray | None
     class_names: list | None
     description: str
-
-
-def resolve_spec(args) -> dict:
-    """Fill the options not given (None) with the course's defaults for the model; check them."""
-    dataset = args.dataset or "planar"
-    if dataset in ("cat", "csv") and not args.data:
-        what = "the folder holding train_catvnoncat.h5 and test_catvnoncat.h5" if dataset == "cat" else "a CSV file"
-        raise ValueError(f"--dataset {dataset} needs --data PATH ({what}).")
-    if dataset in PLANAR and args.data:
-        raise ValueError(f"--data applies to --dataset cat or csv only; --dataset {dataset} is built in.")
-    if args.label_column is not None and dataset != "csv":
-        raise ValueError("--label-column applies to --dataset csv only.")
-    if getattr(args, "delimiter", None) is not None and dataset != "csv":
-        raise ValueError("--delimiter applies to --dataset csv only.")
-    model = args.model or ("deep" if dataset == "cat" else "shallow")
-    d = MODEL_DEFAULTS[model]
-    layers = d["layers"] if args.layers is None else list(args.layers)
-    if model == "logistic" and layers:
-        raise ValueError("--layers does not apply to --model logistic (it has no hidden layer); "
-                         "use --model shallow or --model deep.")
-    if model == "logistic" and args.hidden_activation is not None:
-        raise ValueError("--hidden-activation does not apply to --model logistic (it has no hidden layer).")
-    if model == "shallow" and len(layers) != 1:
-        raise ValueError(f"--model shallow has one hidden layer, so --layers takes one size (n_h), e.g. "
-                         f"--layers 4; got {','.join(map(str, layers))}. Use --model deep for several.")
-    if model == "deep" and not layers:
-        raise ValueError("--model deep needs at least one hidden layer, e.g. --layers 20,7,5.")
-    data = None
-    if args.data:
-        data = str(Path(args.data).expanduser().resolve())
-        if not Path(data).exists():
-            raise FileNotFoundError(f"--data {args.data}: no such file or folder.")
-    label_column = args.label_column if args.label_column is not None else -1
-    spec = dict(
-        dataset=dataset,
-        data=data,
-        label_column=label_column,
-        delimiter=getattr(args, "delimiter", None) or ",",
-        model=model,
-        layers=[int(n) for n in layers],
-        hidden_activation=args.hidden_activation or d["hidden_activation"],
-        init=args.init or d["init"],
-        learning_rate=float(args.learning_rate if args.learning_rate is not None else d["learning_rate"]),
-        iterations=int(args.iterations if args.iterations is not None else d["iterations"]),
-        seed=args.seed if args.seed is not None else d["seed"],
-        course=True if args.course is None else bool(args.course),
-        dtype=args.dtype or "float64",
-        val_fraction=float(args.val_fraction or 0.0),
-        standardize=(dataset == "csv") if args.standardize is None else bool(args.standardize),
-        print_every=int(args.print_every or d["print_every"]),
-        checkpoint_every=args.checkpoint_every,
-    )
-    return spec
+    #: what the test set is, in words (None without one)
+    test_description: str | None = None
 
 
 def load_data(spec: dict) -> Data:
     """The training (and validation, test) data a spec names."""
     from denseflow import datasets
 
+    spec = fill_later_options(dict(spec))
     name = spec["dataset"]
-    X_test = Y_test = class_names = None
+    X_test = Y_test = class_names = test_desc = None
+    fraction = float(spec["test_fraction"] or 0.0)
     if name in PLANAR:
-        X, Y = datasets.load_dataset(name)
-        desc = f"{name} ({X.shape[1]} examples)"
+        X, Y, X_test, Y_test = datasets.load_dataset_split(name, fraction)
+        m = X.shape[1] + (0 if X_test is None else X_test.shape[1])
+        desc = f"{name} ({m} examples"
+        if X_test is not None:
+            test_desc = (f"{X_test.shape[1]} points of the {name} set held out with --test-fraction {fraction:g} "
+                         f"(seed {datasets.HELD_OUT_SEED}); never used in training")
+            desc += f", {X_test.shape[1]} held out for testing"
+        desc += ")"
     elif name == "cat":
         cat = datasets.load_cat(spec["data"])
         X, Y, X_test, Y_test = cat.train_X, cat.train_Y, cat.test_X, cat.test_Y
         class_names = [str(c) for c in cat.classes]
         desc = f"cat ({X.shape[1]} training, {X_test.shape[1]} test images)"
+        test_desc = f"the {X_test.shape[1]} images of test_catvnoncat.h5"
     elif name == "csv":
-        with errors_in_flags():
-            csv = datasets.load_csv(spec["data"], label_column=spec["label_column"],
-                                    delimiter=spec.get("delimiter", ","))
+        csv = _read_csv(spec, spec["data"], "--data")
         X, Y = csv.X, csv.Y
         if csv.classes is not None:
             class_names = [str(c) for c in csv.classes]
-        _check_two_classes(Y, class_names, spec["data"], csv.label_name)
+        if spec["task"] != "regression":
+            _check_two_classes(Y, class_names, spec["data"], csv.label_name)
         if spec["standardize"]:
             datasets.standardization_stats(X, csv.feature_names)  # names an overflowing column
-        desc = f"{Path(spec['data']).name} ({X.shape[1]} rows, {X.shape[0]} features)"
+        desc = f"{Path(spec['data']).name} ({X.shape[1]} rows, {X.shape[0]} features"
+        if spec["test_data"]:
+            X_test, Y_test = _read_test_csv(spec, csv)
+            test_desc = f"the {X_test.shape[1]} rows of {Path(spec['test_data']).name} (--test-data)"
+        elif fraction > 0:
+            X, Y, X_test, Y_test = datasets.train_val_split(X, Y, fraction, seed=datasets.HELD_OUT_SEED)
+            test_desc = (f"{X_test.shape[1]} rows of {Path(spec['data']).name} held out with --test-fraction "
+                         f"{fraction:g}; never used in training")
+            desc += f", {X_test.shape[1]} held out for testing"
+        desc += ")"
     else:  # resolve_spec and argparse choices keep this unreachable
         raise ValueError(f"Unknown dataset {name!r}; expected one of {list(DATASETS)}.")
     X_val = Y_val = None
     if spec["val_fraction"] > 0:
         X, Y, X_val, Y_val = datasets.train_val_split(X, Y, spec["val_fraction"], seed=0)
-        desc += f", {X_val.shape[1]} held out for validation"
-    return Data(X, Y, X_val, Y_val, X_test, Y_test, class_names, desc)
+        desc = desc[:-1] + f", {X_val.shape[1]} held out for validation)"
+    return Data(X, Y, X_val, Y_val, X_test, Y_test, class_names, desc, test_desc)
+
+
+def _read_csv(spec: dict, path, flag: str, classes=None):
+    """A CSV file of the run (the training file or its test file), errors in the flags' words."""
+    from denseflow import datasets
+
+    with errors_in_flags():
+        return datasets.load_csv(path, label_column=spec["label_column"], delimiter=spec.get("delimiter", ","),
+                                 classes=classes, task=spec.get("task", "classification"))
+
+
+def _has_header(csv) -> bool:
+    """Whether a loaded file had a header line (without one, the columns are named x1 … xn and y)."""
+    return not (csv.label_name == "y" and csv.feature_names == [f"x{k + 1}" for k in range(len(csv.feature_names))])
+
+
+def _read_test_csv(spec: dict, train_csv):
+    """The ``--test-data`` file: the training file's columns, labels among the training classes."""
+    path = spec["test_data"]
+    classes = None
+    if spec.get("task", "classification") != "regression":
+        classes = list(train_csv.classes) if train_csv.classes is not None else [0, 1]
+    test = _read_csv(spec, path, "--test-data", classes=classes)
+    columns = [*train_csv.feature_names, train_csv.label_name]
+    test_columns = [*test.feature_names, test.label_name]
+    if test.X.shape[0] != train_csv.X.shape[0] or (
+            _has_header(train_csv) and _has_header(test) and test_columns != columns):
+        raise ValueError(f"--test-data {path} has the columns {test_columns}, but the training file --data "
+                         f"{spec['data']} has {columns}; the test file needs the same columns, in the same order.")
+    return test.X, test.Y
 
 
 def _check_two_classes(Y, class_names, path, label_name) -> None:
@@ -213,14 +206,18 @@ def build_model(spec: dict, data: Data):
 
     common = dict(learning_rate=spec["learning_rate"], num_iterations=spec["iterations"],
                   initialization=spec["init"], seed=spec["seed"], course=spec["course"], dtype=spec["dtype"],
-                  standardize=spec["standardize"])
+                  standardize=spec["standardize"], **training_parameters(spec))
+    regression = spec.get("task") == "regression"
+    if regression:
+        # Identity output, squared error, targets fitted as (Y − mean) / std and predicted in their units.
+        common.update(output_activation="identity", standardize_targets=True)
     kind = spec["model"]
     if kind == "logistic":
         return LogisticRegression(**common)
     if kind == "shallow":
         return ShallowNetwork(n_h=spec["layers"][0], hidden_activation=spec["hidden_activation"], **common)
     values = np.unique(data.Y)
-    n_y = 1 if np.all(np.isin(values, (0, 1))) else int(values.max()) + 1
+    n_y = 1 if regression or np.all(np.isin(values, (0, 1))) else int(values.max()) + 1
     return DeepNetwork([data.X.shape[0], *spec["layers"], n_y], hidden_activation=spec["hidden_activation"],
                        **common)
 
@@ -329,44 +326,34 @@ def new_run_dir(spec: dict, out=None, root="runs"):
     raise RuntimeError(f"Could not create a new run folder under {root}/ ({stem}-*).")
 
 
-def spec_command(spec: dict, run_dir) -> str:
-    """The ``denseflow train`` command that starts the run of ``spec`` again in ``run_dir``.
-
-    >>> spec_command(dict(dataset="moons", data=None, label_column=-1, model="shallow", layers=[8],
-    ...                   hidden_activation="tanh", init="random", learning_rate=1.2, iterations=500,
-    ...                   seed=2, course=True, dtype="float64", val_fraction=0.0, standardize=False,
-    ...                   print_every=1000, checkpoint_every=None), "runs/m")
-    'denseflow train --out runs/m --dataset moons --model shallow --layers 8 --hidden-activation tanh --init random --learning-rate 1.2 --iterations 500 --seed 2 --course --dtype float64 --no-standardize --print-every 1000'
-    """
-    import shlex
-
-    args = ["denseflow", "train", "--out", str(run_dir), "--dataset", spec["dataset"]]
-    if spec.get("data"):
-        args += ["--data", spec["data"]]
-    if spec["dataset"] == "csv":
-        args += ["--label-column", str(spec["label_column"])]
-        if spec.get("delimiter", ",") != ",":
-            args += ["--delimiter", spec["delimiter"]]
-    args += ["--model", spec["model"]]
-    if spec["layers"]:
-        args += ["--layers", ",".join(str(n) for n in spec["layers"])]
-    if spec["model"] != "logistic":
-        args += ["--hidden-activation", spec["hidden_activation"]]
-    args += ["--init", spec["init"], "--learning-rate", repr(float(spec["learning_rate"])),
-             "--iterations", str(spec["iterations"])]
-    if spec["seed"] is not None:
-        args += ["--seed", str(spec["seed"])]
-    args += ["--course" if spec["course"] else "--no-course", "--dtype", spec["dtype"]]
-    if spec["val_fraction"]:
-        args += ["--val-fraction", repr(float(spec["val_fraction"]))]
-    args += ["--standardize" if spec["standardize"] else "--no-standardize", "--print-every", str(spec["print_every"])]
-    if spec.get("checkpoint_every"):
-        args += ["--checkpoint-every", str(spec["checkpoint_every"])]
-    return shlex.join(args)
+def _attribute(model, name):
+    value = getattr(model, name, None)
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    return None if value is None else int(value)
 
 
-def _accuracy(model, X, Y):
-    return None if X is None else float(model.accuracy(X, Y))
+def _score(scores: dict, split: str, key: str):
+    report = scores.get(split)
+    return None if report is None else report.get(key)
+
+
+def split_metrics(model, data: Data) -> dict:
+    """{'train', 'validation', 'test'}: :func:`denseflow.models.metrics.evaluate` of each split, with
+    the cost J; None for a split the run does not have."""
+    from denseflow.models.metrics import evaluate
+
+    scores = {}
+    for split, X, Y in (("train", data.X, data.Y), ("validation", data.X_val, data.Y_val),
+                        ("test", data.X_test, data.Y_test)):
+        if X is None:
+            scores[split] = None
+            continue
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            report = evaluate(model, X, Y)
+            report["cost"] = float(model.cost(X, Y))
+        scores[split] = report
+    return scores
 
 
 def _plots(model, spec, data: Data, run_dir: Path) -> list:
@@ -381,6 +368,7 @@ def _plots(model, spec, data: Data, run_dir: Path) -> list:
     written = []
     fig = plot_cost(model.history_, learning_rate=spec["learning_rate"])
     written.append(save_figure(fig, run_dir / "cost.png"))
+    written += _metric_plots(model, data, run_dir)
     if data.X.shape[0] == 2:
         X, Y = data.X, data.Y
         if data.X_val is not None:
@@ -392,6 +380,69 @@ def _plots(model, spec, data: Data, run_dir: Path) -> list:
         fig = plot_mislabeled(model, X, Y, classes=data.class_names)
         written.append(save_figure(fig, run_dir / "mislabeled.png"))
     return written
+
+
+def scored_split(data: Data):
+    """The split the metric pictures show: (name, X, Y) of the test set, else validation, else training."""
+    for name, X, Y in (("test", data.X_test, data.Y_test), ("validation", data.X_val, data.Y_val)):
+        if X is not None:
+            return name, X, Y
+    return "training", data.X, data.Y
+
+
+def _metric_plots(model, data: Data, run_dir: Path) -> list:
+    """confusion_matrix.png and (two classes) roc.png, or predicted_vs_true.png, of :func:`scored_split`."""
+    split, X, Y = scored_split(data)
+    return metric_plots(model, split, X, Y, run_dir)
+
+
+def metric_plots(model, split: str, X, Y, folder: Path) -> list:
+    """Write the metric pictures of (X, Y) into ``folder``: confusion_matrix.png and (two classes)
+    roc.png for a classifier, predicted_vs_true.png for a regressor; returns the paths."""
+    from denseflow.models.metrics import evaluate
+    from denseflow.plots import (
+        plot_confusion_matrix,
+        plot_predicted_vs_true,
+        plot_roc,
+        save_figure,
+    )
+
+    run_dir = Path(folder)
+    where = f"{split} set, m = {X.shape[1]}" if split not in ("all", "held-out") else f"{split}, m = {X.shape[1]}"
+    if model.output_ == "identity":
+        fig = plot_predicted_vs_true(Y, model.predict(X), title=f"Predicted against true ({where})")
+        return [save_figure(fig, run_dir / "predicted_vs_true.png")]
+    report = evaluate(model, X, Y)
+    written = [save_figure(plot_confusion_matrix(report["confusion_matrix"], report["classes"],
+                                                 title=f"Confusion matrix ({where})"),
+                           run_dir / "confusion_matrix.png")]
+    if report["roc_auc"] is not None:
+        fig = plot_roc(*_binary_scores(model, X, Y), title=f"ROC curve ({where})")
+        written.append(save_figure(fig, run_dir / "roc.png"))
+    return written
+
+
+def _binary_scores(model, X, Y):
+    """A two-class model's 0/1 targets (its own encoding of Y) and its P(class 1 | x), each (1, m)."""
+    from denseflow.models.targets import encode_targets
+
+    targets = encode_targets(Y, model.output_, model.classes_)
+    proba = np.asarray(model.predict_proba(X))
+    if targets.shape[0] == 2:  # a two-class softmax: class 1 is the second row
+        return targets[1:], proba[1:]
+    return targets, proba
+
+
+def run_spec_of(model_path):
+    """The spec of the ``denseflow train`` run whose folder holds ``model_path`` (its config.json,
+    with the options added later filled in), or None when the file is not in a run folder."""
+    config = Path(model_path).parent / "config.json"
+    if not _is_run_config(config):
+        return None
+    spec = json.loads(config.read_text(encoding="utf-8"))["spec"]
+    if not set(REQUIRED_SPEC) <= set(spec):
+        return None
+    return fill_later_options(spec)
 
 
 def train_run(spec: dict, **kwargs) -> dict:
@@ -419,7 +470,7 @@ def _no_checkpoint_message(run_dir: Path) -> str:
         every = spec.get("checkpoint_every")
         why = ("it stopped before its first checkpoint" if every else "it ran without --checkpoint-every N")
         if not every:
-            spec = {**spec, "checkpoint_every": max(1, int(spec["iterations"]) // 10)}
+            spec = {**spec, "checkpoint_every": max(1, run_length(spec) // 10)}
         return (f"--resume {run_dir}: the folder has no checkpoint.npz ({why}), so there is nothing to resume. "
                 f"Start the run again in the same folder: {spec_command(spec, run_dir)}")
     return (f"--resume {run_dir}: the folder has no checkpoint.npz (the run was not trained with "
@@ -434,11 +485,12 @@ def _interrupted_message(run_dir: Path, spec: dict) -> str:
             done = load_checkpoint(ck_path).checkpoint.iteration
         except ValueError:  # a damaged checkpoint: say where it is all the same
             done = "?"
-        return (f"denseflow: interrupted. The last checkpoint (iteration {done} of {spec['iterations']}) is "
+        unit = "epoch" if spec.get("epochs") is not None else "iteration"
+        return (f"denseflow: interrupted. The last checkpoint ({unit} {done} of {run_length(spec)}) is "
                 f"{ck_path}; continue the run with:\n  denseflow train --resume {run_dir}")
     every = spec.get("checkpoint_every")
     why = "before its first checkpoint" if every else "and it wrote no checkpoints (no --checkpoint-every N)"
-    again = spec if every else {**spec, "checkpoint_every": max(1, int(spec["iterations"]) // 10)}
+    again = spec if every else {**spec, "checkpoint_every": max(1, run_length(spec) // 10)}
     return (f"denseflow: interrupted {why}: nothing can be resumed. Start the run again in the same folder "
             f"with:\n  {spec_command(again, run_dir)}")
 
@@ -460,17 +512,24 @@ def _train_run(spec: dict, *, locks: list, out=None, resume_dir=None, iterations
         locks.append(RunLock(run_dir, "--resume"))
         loaded = load_checkpoint(ck_path)
         saved = loaded.extra.get("spec")
-        if not isinstance(saved, dict) or not set(_REQUIRED_SPEC) <= set(saved):
+        if not isinstance(saved, dict) or not set(REQUIRED_SPEC) <= set(saved):
             raise ValueError(f"{ck_path}: the checkpoint does not hold the run's settings (extra['spec']); "
                              f"it was not written by 'denseflow train'.")
-        saved.setdefault("delimiter", ",")
-        finished_iterations = saved["iterations"] if (run_dir / "metrics.json").exists() else None
-        for key, value in spec.items():  # --print-every, --checkpoint-every, --iterations may change
+        fill_later_options(saved)
+        unit, flag = ("epochs", "--epochs") if saved["epochs"] is not None else ("iterations", "--iterations")
+        finished = run_length(saved) if (run_dir / "metrics.json").exists() else None
+        if unit == "epochs" and spec.get("iterations") is not None:
+            raise ValueError(f"--resume {resume_dir}: the run counts epochs (it was started with --epochs); pass "
+                             f"--epochs N to train it further, not --iterations.")
+        if unit == "iterations" and spec.get("epochs") is not None:
+            raise ValueError(f"--resume {resume_dir}: the run counts iterations (it was started without --epochs); "
+                             f"pass --iterations N to train it further, not --epochs.")
+        for key, value in spec.items():  # --print-every, --checkpoint-every, --iterations, --epochs may change
             if value is not None:
                 saved[key] = value
-        if finished_iterations is not None and saved["iterations"] <= finished_iterations:
-            raise ValueError(f"--resume {resume_dir}: the run already finished its {finished_iterations} "
-                             f"iterations; pass --iterations N (more than {finished_iterations}) to train it further.")
+        if finished is not None and run_length(saved) <= finished:
+            raise ValueError(f"--resume {resume_dir}: the run already finished its {finished} {unit}; pass "
+                             f"{flag} N (more than {finished}) to train it further.")
         spec = saved
         checkpoint = loaded.checkpoint
         data = load_data(spec)
@@ -480,15 +539,19 @@ def _train_run(spec: dict, *, locks: list, out=None, resume_dir=None, iterations
                              f"the same run.")
         model = Network.from_config(loaded.config)
         model.num_iterations = spec["iterations"]
-        if checkpoint.iteration > spec["iterations"]:
-            raise ValueError(f"--resume {resume_dir}: the checkpoint is at iteration {checkpoint.iteration} and "
-                             f"the run has {spec['iterations']} iterations; pass --iterations N (more) to "
-                             f"train it further.")
+        if spec["epochs"] is not None:
+            model.num_epochs = spec["epochs"]
+        if checkpoint.iteration > run_length(spec):
+            raise ValueError(f"--resume {resume_dir}: the checkpoint is at {unit[:-1]} {checkpoint.iteration} and "
+                             f"the run has {run_length(spec)} {unit}; pass {flag} N (more) to train it further.")
     else:
         data = load_data(spec)
         spec["data_sha256"] = _data_digest(data)
         model = build_model(spec, data)
-        model._validate_hyperparameters()
+        try:
+            model._validate_hyperparameters()
+        except (ValueError, TypeError) as exc:
+            raise type(exc)(model_errors_in_flags(str(exc))) from None
         run_dir, lock = new_run_dir(spec, out)
         locks.append(lock)
     config = {"command": "train", "spec": spec, "model": model.get_config()}
@@ -497,9 +560,10 @@ def _train_run(spec: dict, *, locks: list, out=None, resume_dir=None, iterations
     # Each checkpoint appends its new cost records to a log beside it: constant cost per checkpoint.
     on_checkpoint = CheckpointWriter(run_dir / "checkpoint.npz", model.get_config(), extra={"spec": spec}).save
 
-    progress = Progress(spec["iterations"], spec["print_every"], quiet=quiet, stream=stream,
+    progress = Progress(run_length(spec), spec["print_every"], quiet=quiet, stream=stream,
                         checkpoint_every=spec["checkpoint_every"], on_checkpoint=on_checkpoint,
-                        start=0 if checkpoint is None else checkpoint.iteration, bar=bar)
+                        start=0 if checkpoint is None else checkpoint.iteration, bar=bar,
+                        unit="epoch" if spec["batch_size"] is not None else "iteration")
     progress.attach(model)
     t0 = time.perf_counter()
     try:
@@ -527,10 +591,11 @@ def _train_run(spec: dict, *, locks: list, out=None, resume_dir=None, iterations
     history = model.history_
     write_json(run_dir / "history.json", history.to_dict())
     every = spec["print_every"]
+    scores = split_metrics(model, data)
     metrics = {
-        "train_accuracy": _accuracy(model, data.X, data.Y),
-        "val_accuracy": _accuracy(model, data.X_val, data.Y_val),
-        "test_accuracy": _accuracy(model, data.X_test, data.Y_test),
+        "train_accuracy": _score(scores, "train", "accuracy"),
+        "val_accuracy": _score(scores, "validation", "accuracy"),
+        "test_accuracy": _score(scores, "test", "accuracy"),
         "final_cost": history.final_cost,
         "costs": [[int(i), float(c)] for i, c in zip(history.iterations, history.costs) if i % every == 0],
         "iterations": int(spec["iterations"]),
@@ -543,6 +608,17 @@ def _train_run(spec: dict, *, locks: list, out=None, resume_dir=None, iterations
         "dataset": spec["dataset"],
         "data": data.description,
         "resumed_from": None if checkpoint is None else int(checkpoint.iteration),
+        "task": spec["task"],
+        "epochs_given": spec["epochs"] is not None,
+        "unit": str(getattr(history, "unit", "iteration") or "iteration"),
+        "test_set": data.test_description,
+        # Every score of denseflow.models.metrics.evaluate, for each split (None where there is none).
+        "metrics": scores,
+        # Training of issue 15: epochs run, optimizer steps, early stopping (None where the model lacks them).
+        "epochs": _attribute(model, "n_epochs_"),
+        "updates": _attribute(model, "n_updates_"),
+        "stopped_early": _attribute(model, "stopped_early_"),
+        "best_epoch": _attribute(model, "best_epoch_"),
         # What training warned about (denseflow.training.TrainingWarning): [] when nothing.
         "warnings": problems,
     }
@@ -570,6 +646,7 @@ def plot_run(run_dir, data_path=None) -> list:
         raise ValueError(f"{run_dir / 'config.json'} is not a denseflow run configuration ({exc}).") from None
     if data_path is not None:
         spec["data"] = str(Path(data_path).expanduser().resolve())
+    fill_later_options(spec)
     model = load(run_dir / "model.npz")
     if getattr(model, "history_", None) is None:
         raise ValueError(f"{run_dir / 'model.npz'} holds no training history to plot.")

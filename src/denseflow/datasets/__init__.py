@@ -5,7 +5,8 @@ module          holds
 ==============  ==============================================================================
 ``planar``      :func:`planar_flower` (the course's flower, bit for bit), :func:`noisy_moons`,
                 :func:`noisy_circles`, :func:`blobs`, :func:`gaussian_quantiles`;
-                :data:`DATASETS` / :func:`load_dataset` by their command-line names
+                :data:`DATASETS` / :func:`load_dataset` by their command-line names,
+                :func:`load_dataset_split` with a seeded held-out test part
 ``cat``         :func:`load_cat` / :func:`load_cat_images`: the cat-vs-non-cat HDF5 files of
                 weeks 2 and 4; :func:`columns_to_images`
 ``csvfile``     :func:`load_csv` / :func:`load_features_csv`: your own table, one row per
@@ -52,6 +53,7 @@ from denseflow.datasets.planar import (
     blobs,
     gaussian_quantiles,
     load_dataset,
+    load_dataset_split,
     noisy_circles,
     noisy_moons,
     planar_flower,
@@ -66,6 +68,7 @@ __all__ = [
     "DATASETS",
     "HELD_OUT_SEED",
     "load_dataset",
+    "load_dataset_split",
     "CatData",
     "CatImages",
     "load_cat",

@@ -262,8 +262,28 @@ def _parse_labels(path, header, data, j, known=None):
     return np.array([index[c] for c in raw], dtype=np.float64).reshape(1, -1), classes
 
 
+def _parse_targets(path, header, data, j):
+    """Real-valued targets (regression): every label cell a finite number, kept as it is."""
+    Y = np.empty((1, len(data)))
+    for i, (ln, fields) in enumerate(data):
+        cell = fields[j]
+        if cell.lower() in _MISSING:
+            raise ValueError(f"{_where(path, ln, j, header)}: missing target {cell!r}. Every line needs a target.")
+        value = _parse_float(cell)
+        if value is None:
+            raise ValueError(f"{_where(path, ln, j, header)}: target {cell!r} is not a number; regression "
+                             f"(task='regression') needs a number in the label column of every line.")
+        if not math.isfinite(value):
+            raise ValueError(f"{_where(path, ln, j, header)}: target {cell!r} is not a finite number.")
+        Y[0, i] = value
+    return Y
+
+
+_TASKS = ("classification", "regression")
+
+
 def load_csv(path, label_column=-1, standardize: bool = False, has_header=None, delimiter: str = ",",
-             classes=None):
+             classes=None, task: str = "classification"):
     """Load a labelled CSV file, one row per example, as X (n_x, m) and Y (1, m).
 
     Parameters
@@ -287,6 +307,9 @@ def load_csv(path, label_column=-1, standardize: bool = False, has_header=None, 
         order: label ``classes[k]`` becomes k (text compared as text, numbers numerically, so
         ``1.0`` is the class ``'1'``), and a label not in the list is an error naming its line.
         None: the classes are read from the file (below).
+    task : {'classification', 'regression'}, default 'classification'
+        'regression' reads the label column as real-valued targets y, kept as they are (every
+        cell a finite number; ``classes`` must be None and ``CsvData.classes`` is None).
 
     Returns
     -------
@@ -295,6 +318,7 @@ def load_csv(path, label_column=-1, standardize: bool = False, has_header=None, 
         Labels that are not already 0/1 (text such as 'no'/'yes', or numbers such as -1/1) are
         mapped to 0 .. C-1 in sorted order, and ``classes`` lists the originals. With
         ``classes`` given, Y holds indices into it and ``CsvData.classes`` is that list.
+        With ``task='regression'``, Y holds the targets themselves.
 
     Raises
     ------
@@ -318,8 +342,16 @@ def load_csv(path, label_column=-1, standardize: bool = False, has_header=None, 
     (array([[1., 0.]]), ['cat', 'dog'])
     >>> load_csv(p, label_column="kind", classes=["dog", "cat", "bird"]).Y
     array([[0., 1.]])
+    >>> _ = p.write_text("size,weight\\n1,10.5\\n3,30\\n")
+    >>> load_csv(p, label_column="weight", task="regression").Y      # real targets, as they are
+    array([[10.5, 30. ]])
     """
     owner = "load_csv"
+    if task not in _TASKS:
+        raise ValueError(f"The 'task' parameter of {owner} must be one of {set(_TASKS)}. Got {task!r} instead.")
+    if task == "regression" and classes is not None:
+        raise TypeError(f"The 'classes' parameter of {owner} must be None with task='regression' (targets are "
+                        f"real numbers, not classes). Got {classes!r:.80} instead.")
     if not isinstance(standardize, (bool, np.bool_)):
         raise TypeError(f"The 'standardize' parameter of {owner} must be True or False. Got {standardize!r} instead.")
     if classes is not None:
@@ -335,7 +367,10 @@ def load_csv(path, label_column=-1, standardize: bool = False, has_header=None, 
     j = _resolve_column(label_column, header, n_fields, path, "label_column", owner)
     columns = _feature_columns(n_fields, j, path, delimiter, delimiter.join(data[0][1]), owner)
     X = _parse_features(path, header, data, columns, delimiter)
-    Y, classes = _parse_labels(path, header, data, j, classes)
+    if task == "regression":
+        Y = _parse_targets(path, header, data, j)
+    else:
+        Y, classes = _parse_labels(path, header, data, j, classes)
     names = [header[c] or f"x{k + 1}" for k, c in enumerate(columns)] if header else [f"x{k + 1}" for k in range(len(columns))]
     label_name = (header[j] or "y") if header else "y"
     mean = std = None

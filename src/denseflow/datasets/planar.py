@@ -4,7 +4,8 @@
   ``load_planar_dataset`` (same legacy seeding, same draw order, same arithmetic).
 * :func:`noisy_moons`, :func:`noisy_circles`, :func:`blobs`, :func:`gaussian_quantiles` — the
   extra planar sets of the course's ``load_extra_datasets``, built with scikit-learn.
-* :data:`DATASETS` / :func:`load_dataset` — the planar sets by their command-line names.
+* :data:`DATASETS` / :func:`load_dataset` — the planar sets by their command-line names;
+  :func:`load_dataset_split` — one of them with a seeded, held-out test part.
 
 Examples
 --------
@@ -28,9 +29,10 @@ from denseflow.core.validation import (
     check_positive_int,
     check_seed,
 )
-from denseflow.datasets.common import _check_m, _column_labels, _import_optional
+from denseflow.datasets.common import _check_m, _column_labels, _import_optional, train_val_split
 
-__all__ = ["planar_flower", "noisy_moons", "noisy_circles", "blobs", "gaussian_quantiles", "DATASETS", "load_dataset"]
+__all__ = ["planar_flower", "noisy_moons", "noisy_circles", "blobs", "gaussian_quantiles", "DATASETS", "load_dataset",
+           "load_dataset_split", "HELD_OUT_SEED"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,7 +262,8 @@ DATASETS = {
 }
 
 
-#: The seed of the held-out points of :func:`load_dataset` (``held_out=True``): no generator's default.
+#: The seed of held-out data: the new points of :func:`load_dataset` (``held_out=True``; no
+#: generator's default seed) and the permutation that picks the test part in :func:`load_dataset_split`.
 HELD_OUT_SEED = 1_000_003
 
 
@@ -313,3 +316,42 @@ def load_dataset(name: str, *, held_out: bool = False, **kwargs):
     return func(**kwargs)
 
 
+def load_dataset_split(name: str, test_fraction: float = 0.2, **kwargs):
+    """A planar data set by its name, with a fixed, seeded test part held out.
+
+    The set of ``load_dataset(name, **kwargs)`` (its default seed unless ``seed`` is given) is
+    cut by :func:`~denseflow.datasets.train_val_split` with the seed :data:`HELD_OUT_SEED`:
+    round(test_fraction · m) random columns form the test set, the others the training set. The
+    same arguments always give the same four arrays, so a model can be scored later on exactly
+    the points it never saw.
+
+    Parameters
+    ----------
+    name : {'planar', 'moons', 'circles', 'blobs', 'gaussian-quantiles'}
+    test_fraction : float in [0, 1), default 0.2
+        0: no test part (X_test and Y_test are None).
+    **kwargs
+        Passed on to :func:`load_dataset` (e.g. ``m``, ``seed``, ``noise``).
+
+    Returns
+    -------
+    X, Y : ndarray of shape (2, m − m_test), (1, m − m_test)
+    X_test, Y_test : ndarray of shape (2, m_test), (1, m_test), or None
+
+    Examples
+    --------
+    >>> X, Y, X_test, Y_test = load_dataset_split("moons", 0.2)
+    >>> X.shape, X_test.shape
+    ((2, 160), (2, 40))
+    >>> X_all, _ = load_dataset("moons")
+    >>> sorted(map(tuple, np.hstack([X, X_test]).T)) == sorted(map(tuple, X_all.T))   # a partition
+    True
+    """
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float, np.integer, np.floating)) \
+            or not 0 <= test_fraction < 1:
+        raise ValueError(f"The 'test_fraction' parameter of load_dataset_split must be a number in [0, 1) "
+                         f"(0 = no test part). Got {test_fraction!r} instead.")
+    X, Y = load_dataset(name, **kwargs)
+    if test_fraction == 0:
+        return X, Y, None, None
+    return train_val_split(X, Y, float(test_fraction), seed=HELD_OUT_SEED)

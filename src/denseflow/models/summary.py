@@ -25,15 +25,44 @@ classes: 0, 1
 input: 2 features, not standardized
 trained: 10 iterations recorded (costs from iteration 0 to 9), final cost 0.6877
 settings: hidden_activation=tanh, output_activation=auto, learning_rate=1.2, num_iterations=10,
-          initialization=random, seed=2, course=True, dtype=float64, leaky_slope=0.01, standardize=False,
-          cost_every=1, n_h=4
+          initialization=random, seed=2, course=True, dtype=float64, leaky_slope=0.01,
+          standardize=False, cost_every=1, n_h=4
+training: full-batch gradient descent (the course's; optimizer=gd)
+>>> adam = ShallowNetwork(n_h=4, num_epochs=2, seed=2, optimizer="adam", batch_size=64, lambd=0.1)
+>>> _ = adam.fit(X, Y)
+>>> print(str(adam.summary()).splitlines()[-1])
+training: optimizer=adam, batch_size=64, num_epochs=2, lambd=0.1
 """
 
 from __future__ import annotations
 
+import textwrap
 from typing import NamedTuple
 
+import numpy as np
+
 __all__ = ["ModelSummary", "summarize"]
+
+#: The optimization and regularization settings (the second course's), shown under "training"
+#: where they differ from the course's full-batch gradient descent.
+_TRAINING_KEYS = ("optimizer", "beta1", "beta2", "epsilon", "nesterov", "batch_size", "num_epochs", "shuffle",
+                  "learning_rate_schedule", "decay_rate", "time_interval", "lambd", "keep_prob", "early_stopping",
+                  "validation_fraction", "patience", "tol", "restore_best_weights", "standardize_targets")
+
+
+def _training_defaults() -> dict:
+    try:
+        from denseflow.models.config import TRAINING_DEFAULTS
+    except ImportError:  # a model module without the second course's settings
+        return {}
+    return dict(TRAINING_DEFAULTS)
+
+
+def _wrapped(label: str, items: list) -> list:
+    text = ", ".join(items)
+    return textwrap.wrap(text, width=100, initial_indent=label, subsequent_indent=" " * len(label),
+                         break_on_hyphens=False) or [label.rstrip()]
+
 
 class ModelSummary(NamedTuple):
     """A fitted network's architecture and settings; ``str()`` prints the table."""
@@ -51,6 +80,12 @@ class ModelSummary(NamedTuple):
     last_iteration: int | None
     final_cost: float | None
     config: dict
+    #: what a history record counts: 'iteration' (full batch) or 'epoch' (mini-batches)
+    history_unit: str = "iteration"
+    #: regression with standardized targets: {'mean': [...], 'std': [...]} (one per output), else None
+    targets: dict | None = None
+    #: the fitted run's counters where the model has them: n_epochs_, n_updates_, best_epoch_, stopped_early_
+    fitted: dict | None = None
 
     def to_dict(self) -> dict:
         """A JSON-able dict (shapes as lists)."""
@@ -69,13 +104,30 @@ class ModelSummary(NamedTuple):
         lines = [head] + ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
         if self.classes is not None:
             lines.append("classes: " + ", ".join(self.classes))
-        lines.append(f"input: {self.n_x} features, {'standardized' if self.standardized else 'not standardized'}")
+        scaled = "standardized (training mean and std, applied to every input)" if self.standardized \
+            else "not standardized"
+        lines.append(f"input: {self.n_x} features, {scaled}")
+        if self.targets is not None:
+            pairs = ", ".join(f"mean {m:.6g}, std {s:.6g}" for m, s in zip(self.targets["mean"], self.targets["std"]))
+            lines.append(f"targets: standardized for training ({pairs}); predictions are in the original units")
         if self.history_length:
+            unit = self.history_unit
             cost = "" if self.final_cost is None else f", final cost {self.final_cost:.4g}"
-            lines.append(f"trained: {self.history_length} iterations recorded (costs from iteration "
+            lines.append(f"trained: {self.history_length} {unit}s recorded (costs from {unit} "
                          f"{self.first_iteration} to {self.last_iteration}){cost}")
-        shown = [f"{k}={v}" for k, v in self.config.items() if k != "model" and v is not None]
-        lines.append("settings: " + ", ".join(shown))
+        fitted = {k: v for k, v in (self.fitted or {}).items() if v is not None}
+        if fitted.get("stopped_early"):
+            unit = self.history_unit
+            lines.append(f"early stopping: stopped after {unit} {fitted.get('n_epochs')}, kept the weights of {unit} "
+                         f"{fitted.get('best_epoch')}")
+        defaults = _training_defaults()
+        shown = [f"{k}={v}" for k, v in self.config.items()
+                 if k != "model" and v is not None and k not in _TRAINING_KEYS]
+        lines += _wrapped("settings: ", shown)
+        training = [f"{k}={self.config[k]}" for k in _TRAINING_KEYS
+                    if k in self.config and (k not in defaults or self.config[k] != defaults[k])]
+        if any(k in self.config for k in _TRAINING_KEYS):
+            lines += _wrapped("training: ", training or ["full-batch gradient descent (the course's; optimizer=gd)"])
         return "\n".join(lines)
 
 
@@ -116,6 +168,13 @@ def summarize(model) -> ModelSummary:
     config = model.get_config()
     if config.get("model") == "DeepNetwork":
         config = {**config, "layer_dims": dims}
+    targets = None
+    target_mean, target_std = getattr(model, "target_mean_", None), getattr(model, "target_std_", None)
+    if model.output_ == "identity" and target_mean is not None and target_std is not None:
+        targets = {"mean": [float(v) for v in np.ravel(target_mean)], "std": [float(v) for v in np.ravel(target_std)]}
+    fitted = {"n_epochs": getattr(model, "n_epochs_", None), "n_updates": getattr(model, "n_updates_", None),
+              "best_epoch": getattr(model, "best_epoch_", None), "stopped_early": getattr(model, "stopped_early_", None)}
+    fitted = {k: (None if v is None else bool(v) if k == "stopped_early" else int(v)) for k, v in fitted.items()}
     return ModelSummary(
         model=type(model).__name__,
         layers=layers,
@@ -130,4 +189,7 @@ def summarize(model) -> ModelSummary:
         last_iteration=int(iterations[-1]) if iterations else None,
         final_cost=None if final is None else float(final),
         config=config,
+        history_unit=str(getattr(history, "unit", "iteration") or "iteration"),
+        targets=targets,
+        fitted=fitted,
     )

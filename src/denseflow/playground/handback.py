@@ -48,6 +48,8 @@ def command(settings, iterations: int, data) -> str:
         parts += ["--dataset", s.dataset]
         if s.standardize:
             parts.append("--standardize")
+        if not (s.dataset == "planar" and s.course):
+            parts += ["--test-fraction", "0"]  # the whole generated set (train holds out 0.2 by default)
     else:
         parts += ["--dataset", "csv", "--data", data.csv_name or "data.csv",
                   "--standardize" if s.standardize else "--no-standardize"]
