@@ -38,7 +38,6 @@ from denseflow.core.losses import get_loss
 from denseflow.core.validation import (
     check_layer_dims,
     check_parameters,
-    check_X,
     check_XY,
 )
 from denseflow.models.targets import encode_fit_targets, encode_targets
@@ -67,8 +66,7 @@ def prepare_fit(model, X, Y, X_val=None, Y_val=None, class_names=None) -> Prepar
     model._validate_hyperparameters()
     owner = type(model).__name__
     dtype = model._np_dtype
-    X = check_X(X, None if model.layer_dims is None else model.layer_dims[0], owner=owner)
-    X, Y = check_XY(X, Y, owner=owner)
+    X, Y = check_XY(X, Y, n_x=None if model.layer_dims is None else model.layer_dims[0], owner=owner)
     Yt, classes, output = encode_fit_targets(Y, model.output_activation)
     dims = resolve_layer_dims(model.layer_dims, model.hidden_layers, X.shape[0], Yt.shape[0], owner)
     if output == "softmax" and dims[-1] < 2:

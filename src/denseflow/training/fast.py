@@ -412,7 +412,9 @@ class FastBatchEngine:
     draws U into a float64 buffer (the reference's draws), D[l] = U < keep_prob, A[l] ⊙ D[l] / keep_prob,
     and applies the same mask and scale to dA[l] on the way back. Every elementwise step is the
     reference engine's NumPy operation in the reference's order, so the parameters agree bit for
-    bit (the matrix products are the same BLAS calls on the same shapes).
+    bit (the matrix products are the same BLAS calls on the same shapes) — except Adam outside
+    course mode, whose step is folded (:meth:`_adam_folded`: 12 passes over θ instead of 15, the
+    same rule, equal to rounding; with ``course=True`` Adam keeps the course's order bit for bit).
 
     Dropout with tanh or sigmoid hidden units needs g'(Z) from the undropped A: those train with
     the reference engine (:func:`batch_supports`).
@@ -469,6 +471,9 @@ class FastBatchEngine:
         self._shapes = {}
         self._XT = None
         self._part = (self._theta, self._grad, self._tmp, self._v, self._s)
+        # Adam outside course mode takes the folded step (the course's order of operations is kept
+        # bit for bit with course=True and for the other optimizers).
+        self._folded = name == "adam" and not setup.course
         self.fast_cost = (loss.name == "binary_cross_entropy" and output.name == "sigmoid"
                           and bool(np.all((self.Y == 0) | (self.Y == 1))))
         self._flip_all = (1 - 2 * self.Y) if self.fast_cost else None
@@ -554,7 +559,7 @@ class FastBatchEngine:
         self._backward(sh)
         if self._prev is not None:
             np.copyto(self._prev, self._theta)
-        self._update(alpha)
+        self._update(alpha, sh.B)
         return cost
 
     def _forward(self, sh, rng):
@@ -671,19 +676,53 @@ class FastBatchEngine:
             else:
                 np.copyto(A_prev, S)
             dZ = A_prev
-        np.multiply(self._grad, 1.0 / sh.B, out=self._grad)  # dθ = (1/B) (…)
         lambd = self.setup.lambd
-        if lambd:
+        if self._folded:
+            c = lambd  # the sums, unscaled: Adam's folded step takes the 1/B (dθ = (1/B)(… + λ W))
+        else:
+            np.multiply(self._grad, 1.0 / sh.B, out=self._grad)  # dθ = (1/B) (…)
             c = lambd / sh.B
+        if lambd:
             for l in range(1, L + 1):  # dW[l] += (λ/B) W[l]
                 T = self._tmp_views[f"W{l}"]
                 np.multiply(P[f"W{l}"], c, out=T)
                 np.add(G[f"W{l}"], T, out=G[f"W{l}"])
 
-    def _update(self, alpha):
-        """The optimizer's step on the flat buffers, in the reference's order of operations."""
+    def _update(self, alpha, B):
+        """The optimizer's step on the flat buffers: in the reference's order of operations, or
+        (Adam outside course mode) the folded step of :meth:`_adam_folded`."""
         self.t += 1
-        self._step(self._part, alpha, self.t)
+        if self._folded:
+            self._adam_folded(alpha, self.t, B)
+        else:
+            self._step(self._part, alpha, self.t)
+
+    def _adam_folded(self, alpha, t, B):
+        """Adam with its constants folded: 12 passes over θ instead of 15.
+
+        With G the unscaled sums (dθ = G / B) and c₂ = √(1 − β₂ᵗ), the course's rule
+        v := β₁ v + (1 − β₁) dθ, s := β₂ s + (1 − β₂) dθ², θ := θ − α v̂ / (√ŝ + ε) is, exactly,
+        v := β₁ v + ((1 − β₁)/B) G, s := β₂ s + ((1 − β₂)/B²) G²,
+        θ := θ − (α c₂ / (1 − β₁ᵗ)) · v / (√s + ε c₂): the same v, s and θ up to rounding
+        (~1e-16 relative per step in float64), as PyTorch and MLPClassifier write their own forms.
+        NumPy's ufuncs only: SciPy's BLAS is a second OpenBLAS whose threads fight NumPy's.
+        """
+        setup = self.setup
+        b1, b2 = setup.beta1, setup.beta2
+        theta, g, tmp, v, s = self._part
+        c2 = math.sqrt(1.0 - b2**t)
+        np.multiply(v, b1, out=v)  # v := β₁ v + ((1 − β₁)/B) G
+        np.multiply(g, (1.0 - b1) / B, out=tmp)
+        np.add(v, tmp, out=v)
+        np.square(g, out=g)  # s := β₂ s + ((1 − β₂)/B²) G²
+        np.multiply(g, (1.0 - b2) / (B * B), out=g)
+        np.multiply(s, b2, out=s)
+        np.add(s, g, out=s)
+        np.sqrt(s, out=tmp)  # θ := θ − (α c₂ / (1 − β₁ᵗ)) v / (√s + ε c₂)
+        np.add(tmp, setup.epsilon * c2, out=tmp)
+        np.divide(v, tmp, out=tmp)
+        np.multiply(tmp, alpha * c2 / (1.0 - b1**t), out=tmp)
+        np.subtract(theta, tmp, out=theta)
 
     def close(self):
         """Nothing to release (the buffers go with the engine)."""
