@@ -182,6 +182,11 @@ def test_metadata_and_array_edits_behind_recomputed_digests(tmp_path, kind, pick
         a = arrays[name]
         arrays[name] = {"transpose": a.T, "float32": a.astype(np.float32), "scale": a * 1e300,
                         "empty": a[:0], "int": a.astype(np.int64)}[array_edit]
+    _outcome(_rewritten(meta, arrays), kind, tmp_path)
+
+
+def _rewritten(meta, arrays):
+    """The archive of ``meta`` and ``arrays`` with every digest recomputed (an edit, not damage)."""
     meta["arrays"] = {n: {"dtype": a.dtype.str, "shape": list(a.shape), "sha256": digest(a)} for n, a in arrays.items()}
     meta["metadata_sha256"] = metadata_digest(meta)
     buf = io.BytesIO()
@@ -191,7 +196,27 @@ def test_metadata_and_array_edits_behind_recomputed_digests(tmp_path, kind, pick
         b = io.BytesIO()
         np.lib.format.write_array(b, a, allow_pickle=False)
         out.append((f"{n}.npy", b.getvalue()))
-    _outcome(_zip(out), kind, tmp_path)
+    return _zip(out)
+
+
+@pytest.mark.parametrize("value", [[], {}, None, "x", 1.5, True, -1, 2**70])
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_metadata_field_given_a_value_of_another_type(tmp_path, kind, value):
+    """Every field of the metadata, in turn, given a value of another type behind recomputed
+    digests: the loader returns the object or raises ModelFileError, nothing else (a checkpoint's
+    optimizer name as a list once raised TypeError)."""
+    items = dict(_members(KINDS[kind][0]))
+    original = str(np.load(io.BytesIO(items["metadata.npy"]), allow_pickle=False)[()])
+    arrays = {n[:-4]: np.load(io.BytesIO(b), allow_pickle=False) for n, b in items.items() if n != "metadata.npy"}
+    paths = [p for p in _paths(json.loads(original)) if p and p[0] not in ("arrays", "metadata_sha256")]
+    assert len(paths) > 10
+    for path in paths:
+        meta = json.loads(original)
+        parent = meta
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = value
+        _outcome(_rewritten(meta, dict(arrays)), kind, tmp_path)
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

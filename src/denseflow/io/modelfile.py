@@ -456,7 +456,7 @@ def _read_optimizer_state(path, optimizer, arrays, params):
     from denseflow.core import optimizers
 
     name = optimizer.get("name")
-    if name not in _STATE_MOMENTS:
+    if not isinstance(name, str) or name not in _STATE_MOMENTS:
         raise _bad(path, f"its optimizer {name!r:.40} is not one of {sorted(_STATE_MOMENTS)}.")
     step = _check_step(path, optimizer.get("step"), "optimizer.step")
     moments = _STATE_MOMENTS[name]
