@@ -22,6 +22,7 @@ import denseflow  # noqa: E402
 from denseflow import datasets  # noqa: E402
 from denseflow.core.activations import HIDDEN_ACTIVATIONS  # noqa: E402
 from denseflow.core.initializers import INITIALIZERS  # noqa: E402
+from denseflow.core.optimizers import OPTIMIZERS  # noqa: E402
 from denseflow.core.propagation import model_backward, model_forward  # noqa: E402
 from denseflow.core.validation import (  # noqa: E402
     check_choice,
@@ -101,9 +102,25 @@ BAD_SETTINGS = [
                                  "upload one first (two feature columns, the label last)."),
     ({"colour": "red"}, lambda: "Unknown setting(s) ['colour'] for the playground; expected some of ['dataset', 'm', "
                                 "'noise', 'data_seed', 'test_fraction', 'standardize', 'layers', 'hidden_activation', "
-                                "'initialization', 'learning_rate', 'num_iterations', 'seed', 'course', 'grid', "
+                                "'initialization', 'learning_rate', 'num_iterations', 'seed', 'course', 'optimizer', "
+                                "'batch_size', 'lambd', 'keep_prob', 'learning_rate_schedule', 'decay_rate', 'grid', "
                                 "'speed']."),
     ({"course": "yes"}, lambda: "The 'course' parameter of the playground must be true or false. Got 'yes' instead."),
+    ({"optimizer": "adamw"}, lambda: message_of(check_choice, "adamw", OPTIMIZERS, "optimizer", OWNER)),
+    ({"learning_rate_schedule": "linear"},
+     lambda: message_of(ShallowNetwork(learning_rate_schedule="linear")._validate_hyperparameters)
+     .replace("ShallowNetwork", OWNER)),
+    ({"batch_size": 0}, lambda: message_of(check_positive_int, 0, "batch_size", OWNER)),
+    ({"batch_size": 12.5}, lambda: message_of(check_positive_int, 12.5, "batch_size", OWNER)),
+    ({"lambd": -0.1}, lambda: message_of(check_positive, -0.1, "lambd", OWNER, allow_zero=True)),
+    ({"keep_prob": 0}, lambda: message_of(ShallowNetwork(keep_prob=0)._validate_hyperparameters)
+     .replace("ShallowNetwork", OWNER)),
+    ({"keep_prob": 1.5}, lambda: message_of(ShallowNetwork(keep_prob=1.5)._validate_hyperparameters)
+     .replace("ShallowNetwork", OWNER)),
+    ({"learning_rate_schedule": "exponential", "decay_rate": 2},
+     lambda: message_of(ShallowNetwork(learning_rate_schedule="exponential", decay_rate=2)._validate_hyperparameters)
+     .replace("ShallowNetwork", OWNER)),
+    ({"decay_rate": -1}, lambda: message_of(check_positive, -1, "decay_rate", OWNER, allow_zero=True)),
 ]
 
 
@@ -129,6 +146,9 @@ CAPS = [
     ({"num_iterations": 100_001}, "an int in [1, 100000]"),
     ({"test_fraction": 0.95}, "a number in [0, 0.9]"),
     ({"speed": 0}, "an int in [1, 100000]"),
+    ({"batch_size": 2001}, "an int in [1, 2000]"),
+    ({"lambd": 101}, "a number in [0, 100.0]"),
+    ({"learning_rate_schedule": "inverse_time", "decay_rate": 1000}, "a number in [0, 100.0]"),
 ]
 
 
@@ -237,6 +257,9 @@ def test_one_page_per_session(client):
 # ---------------------------------------------------------------------------------------------
 
 
+TRAINING_KEYS = ("optimizer", "batch_size", "lambd", "keep_prob", "learning_rate_schedule", "decay_rate")
+
+
 def _library_run(settings, iterations):
     """Train the same run with the library directly: (model, X, Y, X_test, Y_test)."""
     name = settings.get("dataset", "planar")
@@ -248,6 +271,7 @@ def _library_run(settings, iterations):
     common = dict(learning_rate=settings.get("learning_rate", 1.2), num_iterations=iterations,
                   initialization=settings.get("initialization", "random"), seed=settings.get("seed", 2),
                   course=settings.get("course", True))
+    common.update({key: settings[key] for key in TRAINING_KEYS if key in settings})
     act = settings.get("hidden_activation", "tanh")
     if not layers:
         model = LogisticRegression(**common)
@@ -261,6 +285,16 @@ def _library_run(settings, iterations):
 
 RUNS = [
     pytest.param({}, [10000], id="planar-default"),
+    pytest.param({"dataset": "moons", "m": 300, "noise": 0.25, "data_seed": 3, "test_fraction": 0.25, "layers": [8, 4],
+                  "hidden_activation": "relu", "initialization": "he", "learning_rate": 0.01, "optimizer": "adam",
+                  "batch_size": 32, "lambd": 0.1, "keep_prob": 0.8, "course": False},
+                 [7, 1, 12], id="moons-adam-minibatch-l2-dropout"),
+    pytest.param({"layers": [5], "optimizer": "momentum", "batch_size": 64, "keep_prob": 0.9, "lambd": 0.5,
+                  "learning_rate": 0.3, "learning_rate_schedule": "cosine"},
+                 [3, 5, 7], id="planar-course-momentum-cosine"),
+    pytest.param({"dataset": "circles", "layers": [6], "optimizer": "rmsprop", "learning_rate": 0.01,
+                  "learning_rate_schedule": "exponential", "decay_rate": 0.99, "course": False, "test_fraction": 0.2},
+                 [40, 60], id="circles-rmsprop-full-batch-exponential"),
     pytest.param({"dataset": "moons", "m": 300, "noise": 0.25, "data_seed": 3, "test_fraction": 0.25,
                   "layers": [8, 4], "hidden_activation": "relu", "initialization": "he", "learning_rate": 0.3},
                  [777, 777, 446], id="moons-deep-relu-test-split"),
@@ -401,21 +435,46 @@ def test_reset_and_settings_changes(client):
     assert client.post(f"/api/sessions/{sid}/pause").json()["state"] == "paused"
 
 
-def test_divergence_stops_with_the_library_message(client, tmp_path):
+@pytest.mark.parametrize("extra, kept", [
+    ({}, 1),                 # full-batch gradient descent: the library keeps θ(i - 1)
+    ({"batch_size": 40}, 0),  # mini-batches: the parameters at the start of the failing epoch i
+])
+def test_divergence_stops_with_the_library_message(client, tmp_path, extra, kept):
     settings = {"layers": [50, 50, 50], "hidden_activation": "relu", "initialization": "he", "learning_rate": 1e10}
-    sid = new_session(client, **settings)
+    sid = new_session(client, **settings, **extra)
     state = client.post(f"/api/sessions/{sid}/step", json={"iterations": 100}).json()
     X, Y = datasets.planar_flower()
     with pytest.raises(TrainingDivergedError) as info:
         DeepNetwork([2, 50, 50, 50, 1], hidden_activation="relu", initialization="he", learning_rate=1e10,
-                    num_iterations=100, seed=2, course=True).fit(X, Y)
+                    num_iterations=100, seed=2, course=True, **extra).fit(X, Y)
     assert state["state"] == "diverged" and state["error"] == str(info.value)
-    assert state["iteration"] == info.value.iteration - 1  # the library keeps θ(i - 1)
+    assert state["iteration"] == info.value.iteration - kept
     r = client.post(f"/api/sessions/{sid}/step", json={"iterations": 1})
     assert r.status_code == 409 and str(info.value) in r.json()["error"]
-    page = download_model(client, sid, tmp_path)
-    assert same_parameters(page.parameters_, info.value.result.parameters)
+    if state["iteration"]:
+        page = download_model(client, sid, tmp_path)
+        assert same_parameters(page.parameters_, info.value.result.parameters)
+    else:  # diverged in the first epoch: nothing fitted to hand back
+        assert client.get(f"/api/sessions/{sid}/model.npz").status_code == 409
     assert client.post(f"/api/sessions/{sid}/reset").json()["state"] == "paused"
+
+
+def test_mini_batches_count_epochs_and_a_cosine_run_restarts_on_a_new_length(client):
+    sid = new_session(client, batch_size=100, num_iterations=20)
+    state = client.post(f"/api/sessions/{sid}/step", json={"iterations": 5}).json()
+    assert state["step_unit"] == "epoch" and state["iteration"] == 5
+    history = client.get(f"/api/sessions/{sid}/history").json()
+    assert history["unit"] == "epoch" and history["iterations"] == [0, 1, 2, 3, 4]
+    assert len(history["learning_rates"]) == 5
+    # A constant α: a longer run goes on from where it is.
+    assert client.put(f"/api/sessions/{sid}/settings", json={"num_iterations": 30}).json()["iteration"] == 5
+    # Cosine: α_t depends on the run's length, so another length is another run (from epoch 0).
+    client.put(f"/api/sessions/{sid}/settings", json={"learning_rate_schedule": "cosine"})
+    assert client.post(f"/api/sessions/{sid}/step", json={"iterations": 5}).json()["iteration"] == 5
+    assert client.put(f"/api/sessions/{sid}/settings", json={"num_iterations": 40}).json()["iteration"] == 0
+    assert client.get(f"/api/sessions/{sid}").json()["step_unit"] == "epoch"
+    # Full batch again: iterations.
+    assert client.put(f"/api/sessions/{sid}/settings", json={"batch_size": None}).json()["step_unit"] == "iteration"
 
 
 def test_downloads(client):
@@ -472,6 +531,16 @@ HANDBACK = [
                   "learning_rate": 0.3, "num_iterations": 200, "course": False}, 200, id="spiral-via-csv"),
     pytest.param({"dataset": "blobs", "layers": [], "learning_rate": 0.05, "standardize": True,
                   "initialization": "zeros", "num_iterations": 100}, 100, id="blobs-logistic-standardized"),
+    pytest.param({"dataset": "moons", "test_fraction": 0.2, "layers": [8, 4], "hidden_activation": "relu",
+                  "initialization": "he", "learning_rate": 0.01, "optimizer": "adam", "batch_size": 32, "lambd": 0.1,
+                  "keep_prob": 0.8, "learning_rate_schedule": "step", "decay_rate": 0.5, "course": False,
+                  "num_iterations": 30}, 20, id="moons-adam-minibatch-l2-dropout-step"),
+    pytest.param({"layers": [4], "optimizer": "momentum", "batch_size": 50, "keep_prob": 0.9,
+                  "learning_rate_schedule": "inverse_time", "decay_rate": 0.3, "num_iterations": 15}, 15,
+                 id="planar-course-momentum-inverse-time"),
+    pytest.param({"dataset": "spiral", "layers": [6], "optimizer": "rmsprop", "learning_rate": 0.01, "lambd": 0.2,
+                  "learning_rate_schedule": "cosine", "num_iterations": 80, "course": False}, 80,
+                 id="spiral-rmsprop-cosine-via-csv"),
 ]
 
 

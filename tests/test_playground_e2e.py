@@ -216,10 +216,29 @@ def test_downloaded_model_gives_the_page_predictions(browser, server, downloads)
     WebDriverWait(browser, 20).until(lambda d: js(d, "window.playground.settings.dataset") == "moons")
     type_into(browser.find_element(By.ID, "test-fraction"), "20")
     WebDriverWait(browser, 10).until(lambda d: js(d, "window.playground.dataset.X_test") is not None)
-    Select(browser.find_element(By.ID, "step-size")).select_by_value("1000")
-    browser.find_element(By.ID, "step").click()
-    wait_text(browser, "iteration", "1,000")
-    settle(browser)
+    # The second course: Adam on mini-batches of 32 for 60 epochs, played to the end.
+    assert browser.find_element(By.ID, "batch-size").get_attribute("value") == "full"
+    type_into(browser.find_element(By.ID, "learning-rate"), "0.01")
+    Select(browser.find_element(By.ID, "optimizer")).select_by_value("adam")
+    type_into(browser.find_element(By.ID, "batch-size"), "32")
+    type_into(browser.find_element(By.ID, "iterations"), "60")
+    WebDriverWait(browser, 10).until(lambda d: js(d, "window.playground.settings.batch_size") == 32
+                                     and js(d, "window.playground.settings.num_iterations") == 60)
+    assert js(browser, "window.playground.settings.optimizer") == "adam"
+    assert text(browser, "unit-label") == "epoch"
+    browser.find_element(By.ID, "play").click()
+    wait_text(browser, "state", "finished")
+    assert text(browser, "iteration") == "60"
+    X, Y = datasets.load_dataset("moons")
+    X, Y, X_val, Y_val = datasets.train_val_split(X, Y, 0.2, seed=0)
+    library = ShallowNetwork(n_h=4, hidden_activation="tanh", initialization="random", learning_rate=0.01,
+                             num_iterations=60, seed=2, course=True, optimizer="adam", batch_size=32)
+    library.fit(X, Y, X_val, Y_val)
+    assert library.history_.unit == "epoch"
+    assert js(browser, "window.playground.costs.train") == library.history_.costs
+    assert text(browser, "cost") == f"{library.history_.final_cost:.6f}"
+    WebDriverWait(browser, 10).until(lambda d: "--optimizer adam --batch-size 32"
+                                     in d.find_element(By.ID, "command").text)
     browser.find_element(By.CSS_SELECTOR, 'canvas.unit[data-layer="1"][data-unit="2"]').click()
     WebDriverWait(browser, 10).until(lambda d: js(d, "window.playground.unit && window.playground.unit.layer") == 1)
     assert browser.find_element(By.ID, "unit-detail").is_displayed()

@@ -232,7 +232,8 @@ def create_app(host: str = "127.0.0.1", port: int = 8765, *, max_sessions: int =
         def read():
             h = session.trainer.history
             return {"iterations": list(h.iterations), "costs": list(h.costs), "val_costs": list(h.val_costs),
-                    "val_accuracies": list(h.val_accuracies), "final_cost": session.trainer.final_cost}
+                    "val_accuracies": list(h.val_accuracies), "final_cost": session.trainer.final_cost,
+                    "unit": h.unit, "learning_rates": list(h.learning_rates)}
 
         return JSONResponse(await session.call(read))
 

@@ -114,7 +114,8 @@ class Session:
     def summary(self) -> dict:
         t = self.trainer
         return {"id": self.id, "state": self.state, "iteration": t.completed, "target": t.settings.num_iterations,
-                "error": t.error, "settings": self.settings.to_dict(), "frames": self.frames}
+                "step_unit": t.settings.unit, "error": t.error, "settings": self.settings.to_dict(),
+                "frames": self.frames}
 
     def _replaced(self):
         """After a reset or a new trainer: paused at iteration 0; the page starts again from a reset message."""
@@ -140,8 +141,10 @@ class Session:
                 self.trainer = await to_thread.run_sync(Trainer, new, data)
                 self.selected = None
                 self._replaced()
-            elif diff & set(Settings.RUN_KEYS) or (
-                    "num_iterations" in diff and new.num_iterations < self.trainer.completed):
+            elif diff & set(Settings.RUN_KEYS) or ("num_iterations" in diff and (
+                    new.num_iterations < self.trainer.completed
+                    # the cosine schedule's α_t depends on the run's length: another length, another run
+                    or (new.learning_rate_schedule == "cosine" and self.trainer.completed > 0))):
                 self.trainer = await to_thread.run_sync(Trainer, new, self.trainer.data)
                 self.selected = None
                 self._replaced()

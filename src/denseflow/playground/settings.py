@@ -18,7 +18,16 @@ cap                   value     bounds
 ``MAX_GRID``
 ``MAX_ITERATIONS``    100,000   iterations of one run
 ``MAX_SPEED``         100,000   iterations per second of a slowed-down run
+``MAX_BATCH_SIZE``    2000      examples per mini-batch (the cap on points: more is full batch)
+``MAX_LAMBD``         100       the L2 strength λ
+``MAX_DECAY_RATE``    100       the learning-rate schedule's decay rate
 ===================== ========= ===============================================================
+
+The second course's training settings (``optimizer``, ``batch_size``, ``lambd``, ``keep_prob``,
+``learning_rate_schedule``, ``decay_rate``) are the library's parameters of the same names; their
+defaults are the first course's full-batch gradient descent at a constant α, without L2 or
+dropout. With mini-batches (``batch_size`` not None) ``num_iterations`` counts epochs, as
+``denseflow train --batch-size B --iterations N`` does.
 
 Examples
 --------
@@ -27,6 +36,9 @@ Examples
 ('planar', (4,), 'tanh', 1.2, 10000, 2, True)
 >>> update_settings(s, {"dataset": "moons"}).noise     # the generator's own default
 0.2
+>>> t = update_settings(s, {"optimizer": "adam", "batch_size": 32, "learning_rate_schedule": "exponential"})
+>>> t.optimizer, t.batch_size, t.learning_rate_schedule, t.decay_rate
+('adam', 32, 'exponential', None)
 >>> update_settings(s, {"hidden_activation": "sigmod"})
 Traceback (most recent call last):
 ...
@@ -41,6 +53,8 @@ from collections.abc import Mapping
 
 from denseflow.core.activations import HIDDEN_ACTIVATIONS
 from denseflow.core.initializers import INITIALIZERS
+from denseflow.core.optimizers import OPTIMIZERS
+from denseflow.core.schedules import SCHEDULES
 from denseflow.core.validation import (
     check_choice,
     check_positive,
@@ -50,7 +64,8 @@ from denseflow.core.validation import (
 from denseflow.playground.data import GENERATORS, LABELS
 
 __all__ = ["Settings", "update_settings", "options", "check_int_in", "dataset_defaults", "MAX_HIDDEN_LAYERS", "MAX_UNITS", "MAX_POINTS", "MIN_GRID",
-           "MAX_GRID", "MAX_ITERATIONS", "MAX_SPEED"]
+           "MAX_GRID", "MAX_ITERATIONS", "MAX_SPEED", "MAX_BATCH_SIZE", "MAX_LAMBD",
+           "MAX_DECAY_RATE"]
 
 OWNER = "the playground"
 
@@ -62,6 +77,14 @@ MAX_ITERATIONS = 100_000
 MAX_SPEED = 100_000
 MAX_TEST_FRACTION = 0.9
 MAX_NOISE = 5.0
+MAX_BATCH_SIZE = MAX_POINTS
+MAX_LAMBD = 100.0
+MAX_DECAY_RATE = 100.0
+
+#: The learning-rate schedules by the models' parameter names (denseflow.core.schedules.SCHEDULES).
+SCHEDULE_CHOICES = tuple(name.replace("-", "_") for name in SCHEDULES)
+#: Schedules whose decay rate is a factor in (0, 1] (α times the rate every interval).
+FACTOR_SCHEDULES = ("exponential", "step")
 
 #: The data sets: the command line's planar sets, XOR and the spiral, and an uploaded CSV file.
 DATASET_NAMES = (*GENERATORS, "csv")
@@ -89,6 +112,12 @@ class Settings:
     num_iterations: int = 10000
     seed: int = 2
     course: bool = True
+    optimizer: str = "gd"
+    batch_size: int | None = None
+    lambd: float = 0.0
+    keep_prob: float = 1.0
+    learning_rate_schedule: str = "constant"
+    decay_rate: float | None = None
     grid: int = 80
     speed: int | None = None
 
@@ -98,9 +127,16 @@ class Settings:
         d["layers"] = list(self.layers)
         return d
 
+    @property
+    def unit(self) -> str:
+        """What one step of the run is: ``"iteration"`` (full batch, one update) or ``"epoch"``
+        (mini-batches: one pass over the training set), as ``History.unit`` says."""
+        return "iteration" if self.batch_size is None else "epoch"
+
     #: Settings that change what is computed: a change starts the run again.
     RUN_KEYS = ("dataset", "m", "noise", "data_seed", "test_fraction", "standardize", "layers",
-                "hidden_activation", "initialization", "learning_rate", "seed", "course")
+                "hidden_activation", "initialization", "learning_rate", "seed", "course", "optimizer",
+                "batch_size", "lambd", "keep_prob", "learning_rate_schedule", "decay_rate")
     DATA_KEYS = ("dataset", "m", "noise", "data_seed", "test_fraction", "standardize")
 
 
@@ -136,6 +172,15 @@ def _number_in(value, param, low, high, why, *, allow_zero=True):
         raise ValueError(f"The {param!r} parameter of {OWNER} must be a number in [{low}, {high}]{why}. "
                          f"Got {value!r} instead.")
     return value
+
+
+def _fraction(value, param):
+    """A number in (0, 1] (a keep probability, a decay factor), in the models' own wording."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"The {param!r} parameter of {OWNER} must be a number in (0, 1]. Got {value!r} instead.")
+    if not 0 < value <= 1:  # NaN fails too
+        raise ValueError(f"The {param!r} parameter of {OWNER} must be a number in (0, 1]. Got {value!r} instead.")
+    return float(value)
 
 
 def _bool(value, param):
@@ -189,6 +234,21 @@ def _check(key, value):
         return check_seed(value, OWNER)
     if key == "course":
         return _bool(value, "course")
+    if key == "optimizer":
+        return check_choice(value, OPTIMIZERS, "optimizer", OWNER)
+    if key == "batch_size":
+        if value is None:
+            return None
+        return check_int_in(check_positive_int(value, "batch_size", OWNER), "batch_size", 1, MAX_BATCH_SIZE,
+                            " (examples per mini-batch; null: full batch)")
+    if key == "lambd":
+        return _number_in(value, "lambd", 0, MAX_LAMBD, " (the L2 strength; 0: no L2)")
+    if key == "keep_prob":
+        return _fraction(value, "keep_prob")
+    if key == "learning_rate_schedule":
+        return check_choice(value, SCHEDULE_CHOICES, "learning_rate_schedule", OWNER)
+    if key == "decay_rate":
+        return None if value is None else _number_in(value, "decay_rate", 0, MAX_DECAY_RATE, "")
     if key == "grid":
         return check_int_in(value, "grid", MIN_GRID, MAX_GRID, " (points per axis of the heat map)")
     if key == "speed":
@@ -233,6 +293,10 @@ def update_settings(current: Settings | None, changes: Mapping) -> Settings:
                              f"send null.")
     if (new_set and "standardize" not in changes) or values["standardize"] is None:
         values["standardize"] = dataset == "csv"
+    if values["learning_rate_schedule"] != base.learning_rate_schedule and "decay_rate" not in changes:
+        values["decay_rate"] = None  # another schedule: its own default rate
+    if values["decay_rate"] is not None and values["learning_rate_schedule"] in FACTOR_SCHEDULES:
+        _fraction(changes.get("decay_rate", values["decay_rate"]), "decay_rate")  # as sent
     values["layers"] = tuple(values["layers"])
     return Settings(**values)
 
@@ -241,14 +305,17 @@ def options() -> dict:
     """What a page needs to build its controls: choices, defaults, caps (JSON-able).
 
     >>> sorted(options())
-    ['activations', 'caps', 'datasets', 'defaults', 'initializers']
+    ['activations', 'caps', 'datasets', 'defaults', 'initializers', 'optimizers', 'schedules']
     """
     return {
         "datasets": [{"name": name, "label": LABELS[name], **dataset_defaults(name)} for name in DATASET_NAMES],
         "activations": list(HIDDEN_ACTIVATIONS),
         "initializers": [{"name": name, "description": init.description} for name, init in INITIALIZERS.items()],
+        "optimizers": list(OPTIMIZERS),
+        "schedules": list(SCHEDULE_CHOICES),
         "defaults": Settings().to_dict(),
         "caps": {"hidden_layers": MAX_HIDDEN_LAYERS, "units": MAX_UNITS, "points": MAX_POINTS,
                  "grid": [MIN_GRID, MAX_GRID], "iterations": MAX_ITERATIONS, "speed": MAX_SPEED,
-                 "test_fraction": MAX_TEST_FRACTION, "noise": MAX_NOISE},
+                 "test_fraction": MAX_TEST_FRACTION, "noise": MAX_NOISE, "batch_size": MAX_BATCH_SIZE,
+                 "lambd": MAX_LAMBD, "decay_rate": MAX_DECAY_RATE},
     }

@@ -4,8 +4,9 @@
 library itself — the model's own ``fit``, resumed from a :class:`denseflow.training.Checkpoint` of
 where the run stands — so the costs, the parameters and the accuracy are bit for bit those of
 one uninterrupted ``model.fit`` (or ``denseflow train``) with the same settings, however the run
-was cut into pieces (full-batch gradient descent is deterministic and the checkpoint resumes it
-exactly). :meth:`Trainer.snapshot` computes what the page draws from the current parameters
+was cut into pieces: the checkpoint carries the optimizer's state (Adam's t, v, s), the schedule's
+position and the generators that draw the mini-batches and the dropout masks, so the library
+resumes it exactly. With mini-batches the run advances by epochs (``history.unit`` is "epoch"). :meth:`Trainer.snapshot` computes what the page draws from the current parameters
 with the course's step-by-step functions (:func:`~denseflow.core.propagation.model_forward`,
 :func:`~denseflow.core.propagation.model_backward`): the decision boundary on a grid, what every
 unit computes there, the weights and the gradients now, the predicted labels. The model file, the
@@ -49,7 +50,9 @@ from denseflow.playground.data import to_csv
 from denseflow.training import (
     Checkpoint,
     History,
+    StopTraining,
     TrainingDivergedError,
+    TrainingWarning,
     accuracy_of,
     make_engine,
 )
@@ -82,10 +85,14 @@ def build_model(settings, num_iterations=None):
     >>> from denseflow.playground.settings import update_settings
     >>> build_model(update_settings(None, {"layers": [8, 4], "hidden_activation": "relu"}))
     DeepNetwork(layer_dims=[2, 8, 4, 1], hidden_activation='relu', ...)
+    >>> build_model(update_settings(None, {"optimizer": "adam", "batch_size": 64})).batch_size
+    64
     """
     s = settings
     common = dict(learning_rate=s.learning_rate, initialization=s.initialization, seed=s.seed, course=s.course,
-                  standardize=s.standardize,
+                  standardize=s.standardize, optimizer=s.optimizer, batch_size=s.batch_size, lambd=s.lambd,
+                  keep_prob=s.keep_prob if s.layers else 1.0,  # no hidden layer: nothing to drop
+                  learning_rate_schedule=s.learning_rate_schedule, decay_rate=s.decay_rate,
                   num_iterations=s.num_iterations if num_iterations is None else num_iterations)
     if not s.layers:
         return LogisticRegression(**common)
@@ -120,7 +127,7 @@ class Trainer:
     Attributes
     ----------
     completed : int
-        k, the number of gradient-descent updates made.
+        k, the number of iterations (full batch: updates) or epochs (mini-batches) made.
     parameters : dict
         θ(k), ``{"W1", "b1", …}``.
     history : denseflow.training.History
@@ -148,7 +155,9 @@ class Trainer:
         self.mean = self.std = None
         if s.standardize:
             self.mean, self.std = datasets.standardization_stats(d.X)
-        self.history = History()
+        self.history = History(unit=s.unit)
+        self.optimizer_state = GradientDescentState(0)
+        self.rng_state = None
         self.completed = 0
         self.final_cost = None
         self.error = None
@@ -188,32 +197,54 @@ class Trainer:
         if target <= start:
             return 0
         d, model = self.data, self.model
-        model.num_iterations = target
-        checkpoint = Checkpoint(self.parameters, GradientDescentState(start), start, History())
+        if self.settings.learning_rate_schedule == "cosine":
+            # α_t depends on the run's length: train towards num_iterations and stop at the target
+            # (the callback fires at epoch target − 1; every = target − 1 keeps it off the others).
+            model.num_iterations = self.settings.num_iterations
+            model.print_every, model.callback = max(1, target - 1), _stop_at(target)
+        else:
+            model.num_iterations = target
+        checkpoint = Checkpoint(self.parameters, self.optimizer_state, start, History(unit=self.settings.unit),
+                                self.rng_state)
         try:
             # Overflow on the way to a NaN cost is reported once, as TrainingDivergedError (as the CLI does).
             with _FIT_LOCK, warnings.catch_warnings(), \
                     np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-                warnings.filterwarnings("ignore", category=UserWarning, module=r"denseflow\.models\.networks")
+                warnings.filterwarnings("ignore", category=TrainingWarning)
                 model.fit(d.X, d.Y, d.X_test, d.Y_test, resume_from=checkpoint, class_names=d.class_names)
         except TrainingDivergedError as err:
             # The library keeps θ(i-1), the last parameters whose cost was finite, with the costs of
             # iterations 0 … i-1: the run is then a run of i - 1 iterations whose final cost,
             # J(θ(i-1)), is the last one recorded.
             self._merge(model.history_)
-            done = max(int(err.iteration) - 1, 0)
+            # The second course's epoch loop (another optimizer, mini-batches, L2, dropout or a
+            # schedule) keeps the parameters it had reached with the records before the failing
+            # epoch: the run is a run of ``err.iteration`` epochs, its final cost the last recorded.
+            done = max(int(err.iteration) - self._first_course(), 0)
             h = self.history
-            self.final_cost = h.costs[done] if len(h.costs) > done else None
-            del h.iterations[done:], h.costs[done:], h.val_costs[done:], h.val_accuracies[done:]
+            self.final_cost = h.costs[done] if len(h.costs) > done else (h.costs[-1] if h.costs else None)
+            del h.iterations[done:], h.costs[done:], h.val_costs[done:], h.val_accuracies[done:], \
+                h.learning_rates[done:]
             self.parameters = model.parameters_
             self.completed = done
             self.error = str(err)
             return max(done - start, 0)
+        finally:
+            model.print_every = model.callback = None
         self._merge(model.history_)
         self.parameters = model.parameters_
+        self.optimizer_state = model.optimizer_state_
+        self.rng_state = model.rng_state_
         self.final_cost = model.history_.final_cost
         self.completed = target
         return target - start
+
+    def _first_course(self) -> bool:
+        """Whether the library trains this run with the first course's loop (full-batch gradient
+        descent at a constant α, no L2, no dropout)."""
+        s = self.settings
+        return (s.optimizer == "gd" and s.batch_size is None and not s.lambd and s.learning_rate_schedule == "constant"
+                and (s.keep_prob == 1 or not s.layers))
 
     def _merge(self, part: History):
         h = self.history
@@ -221,6 +252,8 @@ class Trainer:
         h.costs.extend(part.costs)
         h.val_costs.extend(part.val_costs)
         h.val_accuracies.extend(part.val_accuracies)
+        h.learning_rates.extend(part.learning_rates)
+        h.unit = part.unit
 
     # ------------------------------------------------------------------ what the page shows
 
@@ -228,11 +261,17 @@ class Trainer:
         return self.model.hidden_activation
 
     def initial_cost(self) -> float:
-        """J(θ(k)) computed by the library's training engine (the number its history records)."""
+        """J(θ(k)) computed by the library's training engine (the number its history records), plus
+        the L2 term λ/(2m) Σ‖W[l]‖²_F when λ > 0 (before the first step: with mini-batches or dropout
+        the history's first record is an epoch's or a masked cost, not this one)."""
         X = self._standardized(self.data.X)
         engine = make_engine("auto", self.parameters, X, self.data.Y, ACTIVATIONS[self._activation()], _SIGMOID,
                              get_loss("binary_cross_entropy"), self.settings.learning_rate, None)
-        return engine.cost()
+        cost = engine.cost()
+        if self.settings.lambd:
+            W = [v for k, v in self.parameters.items() if k.startswith("W")]
+            cost += self.settings.lambd / (2 * X.shape[1]) * sum(float(np.sum(w * w)) for w in W)
+        return cost
 
     def metrics(self) -> dict:
         """``cost`` J(θ(k)) (the library's number), ``train_accuracy``, and ``test_cost``,
@@ -250,7 +289,8 @@ class Trainer:
         out["problems"] = []
         if self.completed and self.finished:
             h = self.history
-            whole = History(h.iterations, h.costs, h.val_costs, h.val_accuracies, self.final_cost)
+            whole = History(h.iterations, h.costs, h.val_costs, h.val_accuracies, self.final_cost, h.unit,
+                            h.learning_rates)
             out["problems"] = list(getattr(whole, "problems", []))
         return out
 
@@ -275,7 +315,8 @@ class Trainer:
         Returns
         -------
         dict
-            ``iteration``, ``target``, ``cost`` (J(θ(k))), ``test_cost``, ``train_accuracy``,
+            ``iteration``, ``target``, ``step_unit`` ("iteration", or "epoch" with mini-batches),
+            ``cost`` (J(θ(k))), ``test_cost``, ``train_accuracy``,
             ``test_accuracy``, ``costs`` (``start``, ``train``, ``test``, ``test_accuracy``: the new
             history records), ``boundary`` (grid × grid bytes, P(y = 1) × 255, base64, top row
             first), ``units`` (per layer 0 … L, per unit, A[l] on a coarser grid scaled to [0, 1]
@@ -313,6 +354,7 @@ class Trainer:
         return {
             "iteration": self.completed,
             "target": self.settings.num_iterations,
+            "step_unit": self.settings.unit,
             **metrics,
             "costs": {"start": k, "train": [float(c) for c in h.costs[k:]],
                       "test": [_finite(c) for c in h.val_costs[k:]],
@@ -407,9 +449,9 @@ class Trainer:
         model = self.model
         h = self.history
         model.history_ = History(list(h.iterations), list(h.costs), list(h.val_costs), list(h.val_accuracies),
-                                 self.final_cost)
+                                 self.final_cost, h.unit, list(h.learning_rates))
         model.parameters_ = self.parameters
-        model.optimizer_state_ = GradientDescentState(self.completed)
+        model.optimizer_state_ = self.optimizer_state
         model.num_iterations = self.completed
         return model
 
@@ -446,6 +488,14 @@ class Trainer:
     def reproduction(self) -> dict:
         """The ``denseflow train`` command and the Python code that reproduce the run as it is now."""
         return handback.reproduction(self.settings, self.completed or self.settings.num_iterations, self.data)
+
+
+def _stop_at(target: int):
+    """A training callback that ends the fit once ``target`` iterations (epochs) are done."""
+    def stop(event):
+        if event.completed >= target:
+            raise StopTraining
+    return stop
 
 
 def _png(fig) -> bytes:

@@ -114,6 +114,17 @@
     setValue("iterations", s.num_iterations);
     setValue("seed", s.seed);
     setValue("course", s.course);
+    setValue("optimizer", s.optimizer);
+    setValue("batch-size", s.batch_size === null ? "full" : s.batch_size);
+    setValue("lambd", s.lambd);
+    setValue("keep-prob", s.keep_prob); $("keep-prob").disabled = s.layers.length === 0;
+    setValue("schedule", s.learning_rate_schedule);
+    setValue("decay-rate", s.decay_rate); $("decay-rate").disabled = s.learning_rate_schedule === "constant";
+    const unit = s.batch_size === null ? "iteration" : "epoch";
+    $("unit-label").textContent = unit;
+    $("iterations-label").textContent = `${unit}s`;
+    $("step-size").title = `${unit}s per step`;
+    if (pg.unitShown !== unit) { pg.unitShown = unit; buildChart(); }
     setValue("speed", s.speed === null ? "" : String(s.speed));
     $("target").textContent = s.num_iterations.toLocaleString("en");
     const n = s.layers.length;
@@ -131,12 +142,15 @@
     fillSelect($("dataset"), o.datasets.map((d) => ({ value: d.name, label: d.label })));
     fillSelect($("activation"), o.activations.map((a) => ({ value: a, label: a })));
     fillSelect($("initialization"), o.initializers.map((i) => ({ value: i.name, label: i.name, title: i.description })));
+    fillSelect($("optimizer"), o.optimizers.map((name) => ({ value: name, label: name })));
+    fillSelect($("schedule"), o.schedules.map((name) => ({ value: name, label: name })));
     $("dataset").addEventListener("change", (e) => {
       if (e.target.value === "csv") { $("csv-file").click(); applySettings(pg.settings); return; }
       changeSettings({ dataset: e.target.value });
     });
     const numeric = { m: "m", noise: "noise", "data-seed": "data_seed", "learning-rate": "learning_rate",
-                      iterations: "num_iterations", seed: "seed" };
+                      iterations: "num_iterations", seed: "seed", lambd: "lambd", "keep-prob": "keep_prob",
+                      "decay-rate": "decay_rate" };
     for (const [id, key] of Object.entries(numeric)) {
       $(id).addEventListener("change", (e) => changeSettings({ [key]: numberOrRaw(e.target) }));
     }
@@ -146,6 +160,12 @@
     });
     $("standardize").addEventListener("change", (e) => changeSettings({ standardize: e.target.checked }));
     $("course").addEventListener("change", (e) => changeSettings({ course: e.target.checked }));
+    $("optimizer").addEventListener("change", (e) => changeSettings({ optimizer: e.target.value }));
+    $("schedule").addEventListener("change", (e) => changeSettings({ learning_rate_schedule: e.target.value }));
+    $("batch-size").addEventListener("change", (e) => {   // "full" (or nothing): full batch
+      const text = e.target.value.trim().toLowerCase();
+      changeSettings({ batch_size: text === "" || text === "full" ? null : numberOrRaw(e.target) });
+    });
     $("activation").addEventListener("change", (e) => changeSettings({ hidden_activation: e.target.value }));
     $("initialization").addEventListener("change", (e) => changeSettings({ initialization: e.target.value }));
     $("speed").addEventListener("change", (e) => changeSettings({ speed: e.target.value === "" ? null : Number(e.target.value) }));
@@ -315,6 +335,7 @@
 
   // ------------------------------------------------------------------ the cost curve
   let chart = null;
+  function unitName() { return pg.settings && pg.settings.batch_size !== null ? "epoch" : "iteration"; }
   function buildChart() {
     const box = $("cost-chart");
     if (chart) { chart.destroy(); chart = null; }
@@ -323,8 +344,8 @@
     chart = new uPlot({
       width: Math.max(300, box.clientWidth || 360), height: 200,
       scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
-      axes: [{ label: "iteration" }, { label: "cost J", size: 60 }],
-      series: [{ label: "iteration" }, { label: "training", stroke: "#0877bd", width: 1.5 },
+      axes: [{ label: unitName() }, { label: "cost J", size: 60 }],
+      series: [{ label: unitName() }, { label: "training", stroke: "#0877bd", width: 1.5 },
                { label: "test", stroke: "#f59322", width: 1.5 }],
       legend: { live: false },
     }, chartData(), box);
@@ -384,8 +405,27 @@
       `dZ${SUP("l")} = dA${SUP("l")} ⊙ g′(Z${SUP("l")}), g′ = ${pg.dims.length > 2 ? gp : "—"}; ` +
       `dW${SUP("l")} = (1/m) dZ${SUP("l")} A${SUP("l−1")}<sup>T</sup>; db${SUP("l")} = (1/m) Σ<sub>i</sub> dZ${SUPI("l")}; ` +
       `dA${SUP("l−1")} = W${SUP("l")}<sup>T</sup> dZ${SUP("l")}</div>` +
-      `<div><h4>update (gradient descent)</h4>W${SUP("l")} := W${SUP("l")} − α dW${SUP("l")}; ` +
-      `b${SUP("l")} := b${SUP("l")} − α db${SUP("l")}, α = ${pg.settings.learning_rate}</div>`;
+      updateFormulas(pg.settings);
+  }
+  // The update of the optimizer in use (the second course's names), with L2, dropout and the schedule.
+  function updateFormulas(s) {
+    const W = `W${SUP("l")}`, dW = `dW${SUP("l")}`;
+    const rules = {
+      gd: ["gradient descent", `${W} := ${W} − α ${dW} (and b${SUP("l")} with db${SUP("l")})`],
+      momentum: ["momentum, β = 0.9", `v<sub>dW</sub> := β v<sub>dW</sub> + (1 − β) ${dW}; ${W} := ${W} − α v<sub>dW</sub>`],
+      rmsprop: ["RMSprop, β = 0.999, ε = 10⁻⁸", `s<sub>dW</sub> := β s<sub>dW</sub> + (1 − β) ${dW}<sup>2</sup>; ` +
+                `${W} := ${W} − α ${dW} / (√s<sub>dW</sub> + ε)`],
+      adam: ["Adam, β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸", `v := β₁ v + (1 − β₁) ${dW}; s := β₂ s + (1 − β₂) ${dW}<sup>2</sup>; ` +
+             `v̂ = v / (1 − β₁<sup>t</sup>), ŝ = s / (1 − β₂<sup>t</sup>); ${W} := ${W} − α v̂ / (√ŝ + ε)`],
+    };
+    const [name, rule] = rules[s.optimizer] || rules.gd;
+    const extra = [];
+    if (s.batch_size !== null) extra.push(`mini-batches of ${s.batch_size} examples (m in the formulas: the batch's size), reshuffled every epoch`);
+    if (s.lambd > 0) extra.push(`L2: J += (λ/2m) Σ<sub>l</sub> ‖${W}‖²; ${dW} += (λ/m) ${W}, λ = ${s.lambd}`);
+    if (s.keep_prob < 1 && s.layers.length) extra.push(`dropout: D${SUP("l")} = 1{rand &lt; keep_prob}; A${SUP("l")} := A${SUP("l")} ⊙ D${SUP("l")} / keep_prob (hidden layers, training only), keep_prob = ${s.keep_prob}`);
+    const alpha = s.learning_rate_schedule === "constant" ? `α = ${s.learning_rate}` :
+      `α<sub>t</sub>: ${s.learning_rate_schedule} schedule from α₀ = ${s.learning_rate}` + (s.decay_rate === null ? "" : `, decay rate ${s.decay_rate}`);
+    return `<div><h4>update (${name})</h4>${rule}, ${alpha}${extra.map((e) => `<br>${e}`).join("")}</div>`;
   }
   const fmt = (x) => (x === null || x === undefined ? "–" : Number(x).toPrecision(6));
   function showUnit(u) {
