@@ -168,3 +168,9 @@ def test_help_groups_the_flags_and_shows_both_examples(capsys):
         assert out.index(f"  {flag}") > regularization, flag
     assert "--optimizer adam --learning-rate 0.01 \\\n      --batch-size 64 --epochs 200" in out
     assert "--lambd 0.7 --keep-prob 0.86 --early-stopping" in out
+
+
+def test_early_stopping_with_no_validation_data_is_refused(tmp_path, capsys):
+    assert main(["train", "--optimizer", "adam", "--batch-size", "32", "--epochs", "5", "--early-stopping",
+                 "--val-fraction", "0", "--out", tmp_path / "r"]) == 2
+    assert "--val-fraction 0 holds out no validation data" in capsys.readouterr().err

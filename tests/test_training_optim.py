@@ -522,3 +522,51 @@ def test_course_mode_adam_keeps_the_course_order_bit_for_bit_in_the_fast_engine(
     fast = train(params, X, Y, engine="fast", **kw)
     assert same_parameters(fast.parameters, reference.parameters)  # bit for bit
     np.testing.assert_allclose(fast.history.costs, reference.history.costs, rtol=1e-12 if dtype == "float64" else 1e-5)
+
+
+def test_the_epoch_early_stopping_ends_on_reaches_the_callbacks():
+    X, Y = noisy_moons(m=400, noise=0.35, seed=1)
+    Xv, Yv = noisy_moons(m=200, noise=0.35, seed=2)
+    seen = []
+    model = DeepNetwork([2, 40, 40, 1], optimizer="adam", batch_size=16, learning_rate=0.03, num_epochs=400, seed=0,
+                        early_stopping=True, patience=4, tol=0.0, print_every=100, callback=seen.append)
+    history = model.fit(X, Y, Xv, Yv)
+    assert model.stopped_early_
+    assert seen[-1].iteration == history.iterations[-1] == model.n_epochs_ - 1
+
+
+@pytest.mark.parametrize("batch_size", [None, 8])
+def test_a_first_update_that_diverges_keeps_the_initial_parameters(batch_size):
+    from denseflow.training import TrainingDivergedError
+
+    X = np.random.default_rng(0).normal(size=(3, 16)) * 1e200
+    Y = np.random.default_rng(1).normal(size=(1, 16))
+    params = initialize_parameters([3, 4, 1], "he", seed=1)
+    for engine in ("reference", "auto"):
+        with pytest.raises(TrainingDivergedError) as info:
+            train(params, X, Y, output_activation="identity", optimizer="adam", batch_size=batch_size, num_epochs=3,
+                  engine=engine)
+        kept = info.value.result.parameters
+        assert sorted(kept) == sorted(params) and all(np.array_equal(kept[k], params[k]) for k in params), engine
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    (dict(optimizer="sgd"), "'optimizer' parameter of train must be one of"),
+    (dict(optimizer="adam", beta1=1.0), "'beta1' parameter of train must be a number in [0, 1)"),
+    (dict(batch_size=0), "'batch_size' parameter of train must be an int >= 1"),
+    (dict(keep_prob=1.5), "'keep_prob' parameter of train must be a number in (0, 1]"),
+    (dict(lambd=-1.0), "'lambd' parameter of train must be a finite number >= 0"),
+    (dict(epsilon=0.0), "'epsilon' parameter of train must be a finite number > 0"),
+])
+def test_train_checks_its_training_settings(kwargs, fragment):
+    X = np.random.default_rng(0).normal(size=(3, 20))
+    Y = (X[:1] > 0).astype(float)
+    with pytest.raises(ValueError) as info:
+        train(initialize_parameters([3, 4, 1], "he", seed=1), X, Y, num_epochs=2, **kwargs)
+    assert fragment in str(info.value)
+
+
+def test_dropout_on_a_network_without_hidden_layers_is_refused():
+    X, Y = noisy_moons(m=50, noise=0.2, seed=0)
+    with pytest.raises(ValueError, match="'keep_prob' parameter of LogisticRegression drops hidden units"):
+        LogisticRegression(keep_prob=0.5).fit(X, Y)

@@ -65,16 +65,18 @@ def _print_summary(m) -> None:
     from denseflow.models.metrics import format_metrics
 
     act = f", {m['hidden_activation']}" if m["hidden_activation"] else ""
-    resumed = f" (resumed at {'epoch' if m.get('epochs_given') else 'iteration'} {m['resumed_from']})" \
+    by_epoch = m.get("epochs") is not None and (m.get("epochs_given") or m.get("unit") == "epoch")
+    resumed = f" (resumed at {'epoch' if by_epoch else 'iteration'} {m['resumed_from']})" \
         if m["resumed_from"] is not None else ""
     print(f"{m['model']} {m['layer_dims']}{act} on {m['data']}")
-    if m.get("epochs") is not None and m.get("epochs_given"):
+    if by_epoch:
         print(f"  epochs          {m['epochs']} ({m['updates']} updates){resumed}")
     else:
         print(f"  iterations      {m['iterations']}{resumed}")
     if m.get("stopped_early"):
         unit = m.get("unit", "epoch")
-        print(f"  early stopping  stopped after {unit} {m['epochs']}; kept the weights of {unit} {m['best_epoch']}")
+        print(f"  early stopping  stopped after {m['epochs']} {unit}s; kept the weights of {unit} {m['best_epoch']} "
+              f"(the best validation cost)")
     print(f"  final cost      {m['final_cost']:.6f}")
     scores = m["metrics"]
     for split, name in _SPLIT_NAMES.items():

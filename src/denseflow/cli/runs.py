@@ -485,7 +485,7 @@ def _interrupted_message(run_dir: Path, spec: dict) -> str:
             done = load_checkpoint(ck_path).checkpoint.iteration
         except ValueError:  # a damaged checkpoint: say where it is all the same
             done = "?"
-        unit = "epoch" if spec.get("epochs") is not None else "iteration"
+        unit = "epoch" if spec.get("epochs") is not None or spec.get("batch_size") is not None else "iteration"
         return (f"denseflow: interrupted. The last checkpoint ({unit} {done} of {run_length(spec)}) is "
                 f"{ck_path}; continue the run with:\n  denseflow train --resume {run_dir}")
     every = spec.get("checkpoint_every")

@@ -201,8 +201,11 @@ def resolve_spec(args) -> dict:
         test_fraction = default_test_fraction(dataset, course)
     early_stopping = bool(getattr(args, "early_stopping", None))
     val_fraction = float(args.val_fraction or 0.0)
-    if early_stopping and not val_fraction:
+    if early_stopping and args.val_fraction is None:
         val_fraction = 0.1  # the validation data early stopping watches, held out and reported as such
+    elif early_stopping and not val_fraction:
+        raise ValueError("--early-stopping watches the validation cost, but --val-fraction 0 holds out no "
+                         "validation data: give --val-fraction a number in (0, 1), or leave it out (0.1).")
     label_column = args.label_column if args.label_column is not None else -1
     spec = dict(
         dataset=dataset,

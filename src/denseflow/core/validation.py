@@ -19,6 +19,7 @@ __all__ = [
     "check_one_hot",
     "check_choice",
     "check_positive",
+    "check_fraction",
     "check_positive_int",
     "check_layer_dims",
     "check_seed",
@@ -165,6 +166,19 @@ def check_positive(value, param: str, owner: str, *, allow_zero: bool = False):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"The {param!r} parameter of {owner} must be a finite number {bound}. Got {value!r} instead.")
     return float(value)
+
+
+def check_fraction(value, param: str, owner: str, *, low_closed: bool, high_closed: bool) -> float:
+    """A number in an interval between 0 and 1 ([0, 1), (0, 1), (0, 1] …)."""
+    interval = ("[" if low_closed else "(") + "0, 1" + ("]" if high_closed else ")")
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"The {param!r} parameter of {owner} must be a number in {interval}. Got {value!r} instead.")
+    x = float(value)
+    low_ok = x >= 0 if low_closed else x > 0
+    high_ok = x <= 1 if high_closed else x < 1
+    if not (low_ok and high_ok):  # NaN fails both
+        raise ValueError(f"The {param!r} parameter of {owner} must be a number in {interval}. Got {value!r} instead.")
+    return x
 
 
 def check_positive_int(value, param: str, owner: str, *, allow_zero: bool = False):

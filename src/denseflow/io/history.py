@@ -88,8 +88,9 @@ def _columns(history, start: int = 0, stop: int | None = None):
 
 def fill_constant_rates(history, config):
     """Give a model file's history its learning rates when they were constant (not stored): the
-    configuration's ``learning_rate`` at every record, when its schedule is 'constant'.
-    (Checkpoints are not filled: training refills them from the schedule when it resumes.)"""
+    configuration's ``learning_rate`` at every record, when its schedule is 'constant' (model
+    files, and the checkpoints of :func:`denseflow.io.save_checkpoint`, whose configuration is the
+    run's; training refills a resumed run's rates from its schedule)."""
     if history.iterations and not history.learning_rates and isinstance(config, dict) \
             and config.get("learning_rate_schedule", "constant") == "constant" \
             and isinstance(config.get("learning_rate"), (int, float)):

@@ -30,6 +30,7 @@ from denseflow.core.losses import LOSSES
 from denseflow.core.optimizers import OPTIMIZERS
 from denseflow.core.validation import (
     check_choice,
+    check_fraction,
     check_layer_dims,
     check_positive,
     check_positive_int,
@@ -113,19 +114,6 @@ def check_bool(value, param: str, owner: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"The {param!r} parameter of {owner} must be a bool (True or False). Got {value!r} instead.")
     return bool(value)
-
-
-def check_fraction(value, param: str, owner: str, *, low_closed: bool, high_closed: bool) -> float:
-    """A number in an interval between 0 and 1 ([0, 1), (0, 1), (0, 1] …)."""
-    interval = ("[" if low_closed else "(") + "0, 1" + ("]" if high_closed else ")")
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"The {param!r} parameter of {owner} must be a number in {interval}. Got {value!r} instead.")
-    x = float(value)
-    low_ok = x >= 0 if low_closed else x > 0
-    high_ok = x <= 1 if high_closed else x < 1
-    if not (low_ok and high_ok):  # NaN fails both
-        raise ValueError(f"The {param!r} parameter of {owner} must be a number in {interval}. Got {value!r} instead.")
-    return x
 
 
 def keep_probs_of(keep_prob, n_hidden: int | None, owner: str) -> list | None:

@@ -319,6 +319,12 @@ class Network:
                 Xp, Yt, weights, self.validation_fraction, self.seed, prepared.attributes["output_"] != "identity",
                 type(self).__name__,
             )
+        if len(dims) == 2 and np.any(np.asarray(self.keep_prob, dtype=float) < 1):
+            raise ValueError(
+                f"The 'keep_prob' parameter of {type(self).__name__} drops hidden units, but this network has no "
+                f"hidden layer (layer_dims {dims}): the output layer is never dropped. Set keep_prob=1.0, or add a "
+                f"hidden layer."
+            )
         keep_prob = keep_probs_of(self.keep_prob, len(dims) - 2, type(self).__name__) if len(dims) > 2 else 1.0
         params, resume_from = start_parameters(self, dims, resume_from, initial_parameters)
         callbacks = fit_callbacks(self.print_every, self.callback)

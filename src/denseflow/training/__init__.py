@@ -10,7 +10,8 @@ module          holds
                 :func:`make_engine`, which picks the engine for a network
 ``fast``        :class:`FastEngine`: the same iteration on buffers allocated once, bit for bit;
                 :class:`FastBatchEngine`: mini-batches, momentum/RMSprop/Adam, L2 and dropout
-                on buffers allocated once per batch shape, bit for bit
+                on buffers allocated once per batch shape, bit for bit (Adam outside course
+                mode: its folded step, equal to rounding)
 ``stacked``     :func:`train_stacked`: K models of one architecture (learning rates, seeds) at once
 ``threads``     :func:`choose_threads` / :func:`blas_threads`: BLAS threads for small products and
                 busy machines (``DENSEFLOW_NUM_THREADS``)

@@ -82,8 +82,8 @@ class TrainingSetup(NamedTuple):
 
 def _nesterov(learning_rate: float, beta: float) -> Optimizer:
     """Nesterov momentum in the course's averaged form: v := β v + (1 − β) dθ, then
-    θ := θ − α (β v + (1 − β) dθ) (the look-ahead step; PyTorch's ``nesterov=True`` with its
-    dampening = β)."""
+    θ := θ − α (β v + (1 − β) dθ) (the look-ahead step; the same steps as PyTorch's
+    ``SGD(lr=α (1 − β), momentum=β, nesterov=True)``, whose velocity is v / (1 − β))."""
     base = momentum(learning_rate, beta)
 
     def update(grads, state, params, learning_rate=None):
@@ -109,6 +109,9 @@ def build_optimizer(setup: TrainingSetup, learning_rate: float) -> Optimizer:
         return get_optimizer("momentum", learning_rate=learning_rate, beta=setup.beta1)
     if name == "rmsprop":
         return get_optimizer("rmsprop", learning_rate=learning_rate, beta=setup.beta2, epsilon=setup.epsilon)
+    if name != "adam":
+        raise ValueError(f"The 'optimizer' parameter of train must be one of {{'adam', 'gd', 'momentum', 'rmsprop'}}. "
+                         f"Got {name!r} instead.")
     return get_optimizer("adam", learning_rate=learning_rate, beta1=setup.beta1, beta2=setup.beta2,
                          epsilon=setup.epsilon)
 

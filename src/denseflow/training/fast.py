@@ -454,7 +454,8 @@ class FastBatchEngine:
         for key, value in parameters.items():
             self.parameters[key][...] = value
         self._views = views
-        self._prev = np.empty(total, dtype) if keep_previous else None
+        # θ before the last update (filled with θ(0) now: a first update that diverges keeps it).
+        self._prev = self._theta.copy() if keep_previous else None
         self.previous_parameters = views(self._prev) if keep_previous else self.parameters
 
         name = setup.optimizer

@@ -38,6 +38,7 @@ from denseflow.core.activations import Activation, get_activation
 from denseflow.core.losses import cost_of, get_loss
 from denseflow.core.optimizers import GradientDescentState
 from denseflow.core.propagation import _model_forward
+from denseflow.core.validation import check_choice, check_fraction, check_positive, check_positive_int
 from denseflow.training.engines import make_engine
 
 __all__ = [
@@ -448,8 +449,10 @@ def train(
         generators' states come from the checkpoint, so the result is bit-identical to an
         uninterrupted run.
     engine : {'auto', 'reference', 'fast'}
-        'auto' (default) uses :class:`denseflow.training.FastEngine` (same numbers, buffered) when it
-        supports the hidden activation and the step, else :class:`ReferenceEngine`.
+        'auto' (default) uses :class:`denseflow.training.FastEngine` or
+        :class:`~denseflow.training.FastBatchEngine` (the same numbers, buffered; Adam outside course
+        mode to rounding, its step folded) when it supports the hidden activation and the step, else
+        :class:`ReferenceEngine`.
     optimizer : {'gd', 'momentum', 'rmsprop', 'adam'}
     beta1, beta2, epsilon, nesterov
         Momentum's β = ``beta1`` (``nesterov``: the look-ahead step), RMSprop's β = ``beta2``
@@ -509,6 +512,7 @@ def train(
     output = get_activation(output_activation, "output_activation", "train")
     loss = get_loss(loss, "loss", "train", output=output)
     n_epochs = num_iterations if num_epochs is None else num_epochs
+    _check_training(optimizer, beta1, beta2, epsilon, learning_rate, batch_size, n_epochs, lambd, keep_prob)
     if early_stopping and X_val is None:
         raise ValueError("early_stopping needs validation data: pass X_val and Y_val to train.")
     L = num_layers_of(parameters if resume_from is None else resume_from.parameters)
@@ -548,6 +552,25 @@ def train(
                                sample_weight, cost_every, callbacks, start, history, engine, best, early_stopping,
                                setup, schedule, batch_size, shuffle, seed, resume_from)
     return result
+
+
+def _check_training(optimizer, beta1, beta2, epsilon, learning_rate, batch_size, n_epochs, lambd, keep_prob):
+    """The optimization and regularization settings of :func:`train`, with the library's messages
+    (the models check theirs before; this guards direct calls)."""
+    from denseflow.core.optimizers import OPTIMIZERS
+
+    check_choice(optimizer, OPTIMIZERS, "optimizer", "train")
+    check_fraction(beta1, "beta1", "train", low_closed=True, high_closed=False)
+    check_fraction(beta2, "beta2", "train", low_closed=True, high_closed=False)
+    check_positive(epsilon, "epsilon", "train")
+    check_positive(learning_rate, "learning_rate", "train")
+    if batch_size is not None:
+        check_positive_int(batch_size, "batch_size", "train")
+    check_positive_int(n_epochs, "num_epochs", "train")
+    check_positive(lambd, "lambd", "train", allow_zero=True)
+    for k in np.ravel(keep_prob):
+        check_fraction(k.item() if isinstance(k, np.generic) else k, "keep_prob", "train", low_closed=False,
+                       high_closed=True)
 
 
 def num_layers_of(parameters) -> int:
@@ -615,6 +638,7 @@ def _train_full_batch(parameters, X, Y, hidden, output, loss, learning_rate, num
             record = i % cost_every == 0 or i == last
             cost = step(record)
             val_cost = val_acc = None
+            stop = False
             if record:
                 if not isfinite(cost):
                     raise _diverged(i, cost, learning_rate, eng.previous_parameters, history, i)
@@ -631,18 +655,18 @@ def _train_full_batch(parameters, X, Y, hidden, output, loss, learning_rate, num
                     val_acc = accuracy_of(AL_val, Y_val, output)
                     history.val_costs.append(val_cost)
                     history.val_accuracies.append(val_acc)
-                    if best.update(i, val_cost, eng.previous_parameters, early_stopping):
-                        completed = i + 1
-                        break
+                    stop = best.update(i, val_cost, eng.previous_parameters, early_stopping)
             if callbacks:
                 try:
                     for every, fn in callbacks:
-                        if i % every == 0 or i == last:
+                        if i % every == 0 or i == last or stop:  # the epoch early stopping ends on too
                             fn(TrainingEvent(i, i + 1, num_iterations, cost, val_cost, val_acc, history,
                                              checkpoint(i + 1), copy_parameters))
                 except StopTraining:
-                    completed = i + 1
-                    break
+                    stop = True
+            if stop:
+                completed = i + 1
+                break
         final_cost = eng.cost()
     if not isfinite(final_cost):
         raise _diverged(num_iterations, final_cost, learning_rate, eng.previous_parameters, history, num_iterations - 1)
@@ -774,19 +798,18 @@ def _epochs(eng, X, Y, hidden, output, loss, learning_rate, num_epochs, X_val, Y
                     history.val_costs.append(val_cost)
                     history.val_accuracies.append(val_acc)
                     stop = best.update(epoch, val_cost, theta, early_stopping)
-            if stop:
-                completed = epoch + 1
-                break
             if callbacks:
                 rng_state = _rng_state(order_rng, dropout_rng)
                 try:
                     for every, fn in callbacks:
-                        if epoch % every == 0 or epoch == last:
+                        if epoch % every == 0 or epoch == last or stop:  # the epoch early stopping ends on too
                             fn(TrainingEvent(epoch, epoch + 1, num_epochs, cost, val_cost, val_acc, history,
                                              checkpoint(epoch + 1, rng_state), copy_parameters))
                 except StopTraining:
-                    completed = epoch + 1
-                    break
+                    stop = True
+            if stop:
+                completed = epoch + 1
+                break
         if full:
             final_cost = eng.cost()
             if setup.lambd:
