@@ -51,10 +51,8 @@ _TRAINING_KEYS = ("optimizer", "beta1", "beta2", "epsilon", "nesterov", "batch_s
 
 
 def _training_defaults() -> dict:
-    try:
-        from denseflow.models.config import TRAINING_DEFAULTS
-    except ImportError:  # a model module without the second course's settings
-        return {}
+    from denseflow.models.config import TRAINING_DEFAULTS
+
     return dict(TRAINING_DEFAULTS)
 
 
@@ -118,8 +116,9 @@ class ModelSummary(NamedTuple):
         fitted = {k: v for k, v in (self.fitted or {}).items() if v is not None}
         if fitted.get("stopped_early"):
             unit = self.history_unit
-            lines.append(f"early stopping: stopped after {unit} {fitted.get('n_epochs')}, kept the weights of {unit} "
-                         f"{fitted.get('best_epoch')}")
+            kept = (f", kept the weights of {unit} {fitted.get('best_epoch')} (the best validation cost)"
+                    if self.config.get("restore_best_weights", True) else f", kept the last {unit}'s weights")
+            lines.append(f"early stopping: stopped after {fitted.get('n_epochs')} {unit}s{kept}")
         defaults = _training_defaults()
         shown = [f"{k}={v}" for k, v in self.config.items()
                  if k != "model" and v is not None and k not in _TRAINING_KEYS]

@@ -70,20 +70,20 @@ def _to_sklearn_layout(A):
 
 
 class _Monitor:
-    """``course=True``: the callback run after every full-batch update, with MLP's stopping rules.
+    """``course=True``: the callback run after every full-batch update, with MLP's early-stopping rule.
 
-    Without validation data an iteration counts as "no improvement" when J(θ(i)) > best J − tol;
-    with early stopping, when the validation score of θ(i+1), the parameters after the update,
-    is < best score + tol. Training stops once more than ``n_iter_no_change`` iterations (one
-    iteration is one epoch here: the whole training set) in a row did not improve.
+    With early stopping, an iteration counts as "no improvement" when the validation score of
+    θ(i+1), the parameters after the update, is < best score + tol; training stops once more than
+    ``n_iter_no_change`` iterations (one iteration is one epoch here: the whole training set) in a
+    row did not improve. Without validation data it only reports (``verbose``): course mode runs
+    its ``max_iter`` updates, as the course does.
     """
 
-    def __init__(self, estimator, offset, validation, use_loss_rule):
+    def __init__(self, estimator, offset, validation):
         self.est, self.offset, self.validation = estimator, offset, validation
         self.tol = 0.0 if estimator.tol is None else float(estimator.tol)
-        self.use_loss_rule = use_loss_rule
         self.count, self.stopped = 0, False
-        self.best_loss, self.best_score, self.best_parameters = np.inf, -np.inf, None
+        self.best_score, self.best_parameters = -np.inf, None
         self.scores = []
 
     def __call__(self, event):
@@ -98,9 +98,6 @@ class _Monitor:
             self.count = self.count + 1 if score < self.best_score + self.tol else 0
             if score > self.best_score:
                 self.best_score, self.best_parameters = score, params
-        elif self.use_loss_rule:
-            self.count = self.count + 1 if event.cost > self.best_loss - self.tol else 0
-            self.best_loss = min(self.best_loss, event.cost)
         else:
             return
         if self.count > est.n_iter_no_change:
@@ -512,7 +509,7 @@ class _DenseBase(BaseEstimator):
             sample_weight = None if sample_weight is None else w
             validation = (X_val, y_val, None if sample_weight is None else w_val)
         offset = getattr(self, "n_iter_", 0) if continuing else 0
-        monitor = _Monitor(self, offset, validation, use_loss_rule=False)
+        monitor = _Monitor(self, offset, validation)
         net = Network(
             dims,
             hidden_activation=self._hidden_name,

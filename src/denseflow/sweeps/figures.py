@@ -14,19 +14,15 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from denseflow.sweeps.space import format_value
+
 __all__ = ["report_figure", "plot_accuracy_vs_hyperparameters", "trial_label"]
 
 
 def trial_label(record: dict, names) -> str:
     """``'#3 n_h=4'``: a trial's legend label from its varied hyperparameters."""
-    inner = ", ".join(f"{n}={_show(record['params'].get(n))}" for n in names if n in record["params"])
+    inner = ", ".join(f"{n}={format_value(record['params'].get(n))}" for n in names if n in record["params"])
     return f"#{record['number']} {inner}".strip()
-
-
-def _show(value) -> str:
-    if value is None:
-        return "full"  # batch_size None: full batch, the only hyperparameter that may be None
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _numeric(values) -> bool:
@@ -57,7 +53,7 @@ def _draw_accuracy(ax, name, records, spec):
         pos = {v: i for i, v in enumerate(order)}
         xs = [pos.get(v, 0) for v in values]
         ax.set_xticks(range(len(order)))
-        ax.set_xticklabels([_show(v) for v in order], fontsize=8, rotation=30 if len(order) > 4 else 0)
+        ax.set_xticklabels([format_value(v) for v in order], fontsize=8, rotation=30 if len(order) > 4 else 0)
     train = [100 * r["train_accuracy"] for r in done]
     ax.scatter(xs, train, marker="o", label="train", zorder=3)
     val = [(x, 100 * r["val_accuracy"]) for x, r in zip(xs, done) if r["val_accuracy"] is not None]
@@ -173,5 +169,5 @@ def _best(report):
     best = report["best"]
     if best is None:
         return "—"
-    inner = ", ".join(f"{k}={_show(v)}" for k, v in best["params"].items())
+    inner = ", ".join(f"{k}={format_value(v)}" for k, v in best["params"].items())
     return f"{100 * best['value']:.2f} % (trial {best['number']}: {inner})"

@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 from denseflow.sweeps.config import _HELD_OUT_SETS
+from denseflow.sweeps.space import format_value
 from denseflow.sweeps.storage import redact
 from denseflow.sweeps.study import Sweep, load_study, open_sweep
 
@@ -104,12 +105,6 @@ def _pct(x):
     return "—" if x is None else f"{100 * x:.2f} %"
 
 
-def _show(value) -> str:
-    if value is None:
-        return "full"  # batch_size None: full batch
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
 def format_table(report: dict, *, limit: int | None = None) -> str:
     """The trials as a text table, best first."""
     names = list(report["settings"]["space"])
@@ -120,7 +115,7 @@ def format_table(report: dict, *, limit: int | None = None) -> str:
             continue
         cost = "—" if r["final_cost"] is None else f"{r['final_cost']:.6f}"
         tail = r["model_path"] and Path(r["model_path"]).name or (r["fail_reason"] or "")
-        rows.append([str(r["number"]), r["state"].lower(), *(_show(r["params"].get(n, "")) for n in names),
+        rows.append([str(r["number"]), r["state"].lower(), *(format_value(r["params"].get(n, "")) for n in names),
                      "" if r["seed"] is None else str(r["seed"]), _pct(r["train_accuracy"]), _pct(r["val_accuracy"]),
                      cost, tail[:70]])
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(header)]

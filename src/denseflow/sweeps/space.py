@@ -69,7 +69,19 @@ __all__ = [
     "space_from_dict",
     "suggest",
     "describe",
+    "format_value",
 ]
+
+
+def format_value(value) -> str:
+    """A hyperparameter's value as tables and figures show it (``batch_size`` None: ``full``).
+
+    >>> format_value(None), format_value(0.012345), format_value("adam")
+    ('full', '0.01235', 'adam')
+    """
+    if value is None:
+        return "full"  # batch_size None: full batch, the only hyperparameter that may be None
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 class Hyperparameter(NamedTuple):
