@@ -174,3 +174,30 @@ def test_early_stopping_with_no_validation_data_is_refused(tmp_path, capsys):
     assert main(["train", "--optimizer", "adam", "--batch-size", "32", "--epochs", "5", "--early-stopping",
                  "--val-fraction", "0", "--out", tmp_path / "r"]) == 2
     assert "--val-fraction 0 holds out no validation data" in capsys.readouterr().err
+
+
+def test_resume_under_early_stopping_keeps_the_best_epoch(tmp_path, capsys):
+    common = ["train", "--dataset", "moons", "--model", "deep", "--layers", "40,40", "--optimizer", "adam",
+              "--learning-rate", "0.03", "--batch-size", "16", "--early-stopping", "--patience", "4", "--tol", "0",
+              "--quiet"]
+    assert main(common + ["--epochs", "400", "--json", "--out", tmp_path / "full"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["stopped_early"] is True and result["best_epoch"] + 2 < result["epochs"]
+    # Stop two epochs after the best one (before early stopping would), then resume to the full run.
+    cut = str(result["best_epoch"] + 2)
+    assert main(common + ["--epochs", cut, "--checkpoint-every", "1", "--out", tmp_path / "a"]) == 0
+    assert main(["train", "--resume", tmp_path / "a", "--epochs", "400", "--quiet"]) == 0
+    a, full = load(tmp_path / "a" / "model.npz"), load(tmp_path / "full" / "model.npz")
+    assert (a.best_epoch_, a.n_epochs_, a.stopped_early_) == (full.best_epoch_, full.n_epochs_, True)
+    for key in full.parameters_:
+        assert np.array_equal(a.parameters_[key], full.parameters_[key]), key
+
+
+def test_resume_refuses_to_stretch_a_cosine_schedule(tmp_path, capsys):
+    common = MOONS + ["--optimizer", "adam", "--batch-size", "32", "--schedule", "cosine"]
+    assert main(common + ["--epochs", "6", "--checkpoint-every", "2", "--out", tmp_path / "a"]) == 0
+    capsys.readouterr()
+    assert main(["train", "--resume", tmp_path / "a", "--epochs", "12"]) == 2
+    err = capsys.readouterr().err
+    assert "the cosine schedule is laid over the run's 6 epochs; resume with --epochs 6, or start a new run" in err
+    assert len(err.strip().splitlines()) == 1

@@ -570,3 +570,98 @@ def test_dropout_on_a_network_without_hidden_layers_is_refused():
     X, Y = noisy_moons(m=50, noise=0.2, seed=0)
     with pytest.raises(ValueError, match="'keep_prob' parameter of LogisticRegression drops hidden units"):
         LogisticRegression(keep_prob=0.5).fit(X, Y)
+
+
+# ------------------------------------------------------------------ resume under early stopping, cosine horizon
+
+
+def _early(callback=None, **extra):
+    X, Y = noisy_moons(m=400, noise=0.35, seed=1)
+    X_val, Y_val = noisy_moons(m=200, noise=0.35, seed=2)
+    model = DeepNetwork([2, 40, 40, 1], optimizer="adam", batch_size=16, learning_rate=0.03, num_epochs=400, seed=0,
+                        early_stopping=True, patience=4, tol=0.0, callback=callback)
+    model.fit(X, Y, X_val=X_val, Y_val=Y_val, **extra)
+    return model
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_resume_after_the_best_epoch_restores_the_best_weights(tmp_path, on_disk):
+    from denseflow.io import load_checkpoint, save_checkpoint
+    from denseflow.training import StopTraining
+
+    full = _early()
+    assert full.stopped_early_ and full.best_epoch_ + 1 < full.n_epochs_  # the best epoch came before the stop
+    saved = {}
+
+    def stop_after_the_best(event):
+        if event.completed == full.best_epoch_ + 2:
+            saved["checkpoint"] = event.checkpoint()
+            raise StopTraining
+
+    _early(callback=stop_after_the_best)
+    checkpoint = saved["checkpoint"]
+    assert checkpoint.best_parameters is not None and checkpoint.iteration == full.best_epoch_ + 2
+    if on_disk:
+        save_checkpoint(tmp_path / "checkpoint.npz", checkpoint, full.get_config())
+        checkpoint = load_checkpoint(tmp_path / "checkpoint.npz").checkpoint
+    resumed = _early(resume_from=checkpoint)
+    assert same_parameters(resumed.parameters_, full.parameters_)
+    assert (resumed.best_epoch_, resumed.best_val_cost_, resumed.n_epochs_) == \
+        (full.best_epoch_, full.best_val_cost_, full.n_epochs_)
+    # Without the best epoch's parameters (a checkpoint of before this fix) the last ones would be returned.
+    older = _early(resume_from=checkpoint._replace(best_parameters=None))
+    assert not same_parameters(older.parameters_, full.parameters_)
+
+
+def test_checkpoint_files_check_the_best_parameters(tmp_path):
+    from denseflow.io import ModelFileError, load_checkpoint, save_checkpoint
+    from denseflow.training import StopTraining
+
+    saved = {}
+
+    def keep(event):
+        if event.completed == 3:
+            saved["checkpoint"] = event.checkpoint()
+            raise StopTraining
+
+    model = _early(callback=keep)
+    path = tmp_path / "checkpoint.npz"
+    save_checkpoint(path, saved["checkpoint"], model.get_config())
+    with np.load(path) as f:
+        arrays = dict(f)
+    assert sorted(k for k in arrays if k.startswith("best_")) == ["best_W1", "best_W2", "best_W3", "best_b1",
+                                                                  "best_b2", "best_b3"]
+    for name, change in [("best_W2", None), ("best_b1", np.zeros((3, 1))), ("best_W9", np.zeros((1, 1)))]:
+        tampered = dict(arrays)
+        if change is None:
+            del tampered[name]
+        else:
+            tampered[name] = change
+        np.savez(tmp_path / "bad.npz", **tampered)
+        with pytest.raises(ModelFileError, match=name):
+            load_checkpoint(tmp_path / "bad.npz")
+    # A checkpoint that keeps none (no early stopping) writes no best_ arrays and loads as before.
+    plain = saved["checkpoint"]._replace(best_parameters=None)
+    save_checkpoint(path, plain, model.get_config())
+    with np.load(path) as f:
+        assert not [k for k in f.files if k.startswith("best_")]
+    assert load_checkpoint(path).checkpoint.best_parameters is None
+
+
+def test_resuming_a_cosine_schedule_over_another_horizon_is_refused():
+    X, Y = MOONS
+    saved = {}
+
+    def keep(event):
+        if event.completed == 4:
+            saved["checkpoint"] = event.checkpoint()
+
+    kw = dict(optimizer="adam", batch_size=32, learning_rate=0.05, seed=3, learning_rate_schedule="cosine")
+    DeepNetwork([2, 8, 1], num_epochs=10, callback=keep, **kw).fit(X, Y)
+    with pytest.raises(ValueError, match="cosine schedule over another number of epochs"):
+        DeepNetwork([2, 8, 1], num_epochs=20, **kw).fit(X, Y, resume_from=saved["checkpoint"])
+    full = DeepNetwork([2, 8, 1], num_epochs=10, **kw)
+    full.fit(X, Y)
+    resumed = DeepNetwork([2, 8, 1], num_epochs=10, **kw)
+    resumed.fit(X, Y, resume_from=saved["checkpoint"])
+    assert resumed.history_.learning_rates == full.history_.learning_rates

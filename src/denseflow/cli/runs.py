@@ -524,9 +524,13 @@ def _train_run(spec: dict, *, locks: list, out=None, resume_dir=None, iterations
         if unit == "iterations" and spec.get("epochs") is not None:
             raise ValueError(f"--resume {resume_dir}: the run counts iterations (it was started without --epochs); "
                              f"pass --iterations N to train it further, not --epochs.")
+        horizon = saved["epochs"]
         for key, value in spec.items():  # --print-every, --checkpoint-every, --iterations, --epochs may change
             if value is not None:
                 saved[key] = value
+        if saved.get("schedule") == "cosine" and saved["epochs"] != horizon:
+            raise ValueError(f"--resume {resume_dir} --epochs {saved['epochs']}: the cosine schedule is laid over "
+                             f"the run's {horizon} epochs; resume with --epochs {horizon}, or start a new run.")
         if finished is not None and run_length(saved) <= finished:
             raise ValueError(f"--resume {resume_dir}: the run already finished its {finished} {unit}; pass "
                              f"{flag} N (more than {finished}) to train it further.")

@@ -442,6 +442,12 @@ def _checkpoint_parts(checkpoint, config, extra):
     rng_state = getattr(checkpoint, "rng_state", None)
     if rng_state is not None:
         meta["rng_state"] = rng_state
+    best = getattr(checkpoint, "best_parameters", None)
+    if best is not None:
+        # Early stopping's best epoch so far (restored at the end): one array per parameter, best_W1, best_b1, ...
+        meta["best_parameters"] = True
+        for key in checkpoint.parameters:
+            params[f"best_{key}"] = np.asarray(best[key])
     return params, meta
 
 
@@ -484,6 +490,27 @@ def _read_optimizer_state(path, optimizer, arrays, params):
     if name == "rmsprop":
         return optimizers.RMSpropState(step, values["s"]), used
     return optimizers.AdamState(step, values["v"], values["s"]), used
+
+
+def _read_best_parameters(path, flag, arrays, params):
+    """A checkpoint's best-epoch parameters ``best_W1``, ``best_b1`` … (checked as its parameters):
+    ``(parameters or None, the array names it used)``."""
+    if flag is None:
+        return None, set()
+    if flag is not True:
+        raise _bad(path, f"its metadata field 'best_parameters' must be true or absent; got {flag!r:.40}.")
+    best, used = {}, set()
+    for key, param in params.items():
+        array_name = f"best_{key}"
+        arr = arrays.get(array_name)
+        if arr is None:
+            raise _bad(path, f"its best epoch's parameters lack the array {array_name!r}.")
+        if arr.dtype != param.dtype or arr.shape != param.shape or not np.all(np.isfinite(arr)):
+            raise _bad(path, f"array {array_name!r} must be finite {param.dtype} of the shape of {key}, "
+                             f"{param.shape}; got {arr.dtype} {arr.shape}.")
+        best[key] = np.array(arr, copy=True)
+        used.add(array_name)
+    return best, used
 
 
 def _read_rng_state(path, value):
@@ -634,14 +661,17 @@ def load_checkpoint(path) -> CheckpointFile:
         raise _bad(path, f"its metadata field 'optimizer' must be {{'name': ..., 'step': int}}; got {optimizer!r:.80}.")
     state, state_arrays = _read_optimizer_state(path, optimizer, arrays, params)
     rng_state = _read_rng_state(path, meta.get("rng_state"))
+    best, best_arrays = _read_best_parameters(path, meta.get("best_parameters"), arrays, params)
     history = _read_history(path, meta, arrays, version, checkpoint=True)
     if history.iterations and history.iterations[-1] >= iteration:
         raise _bad(path, f"its history records iteration {history.iterations[-1]}, not before the checkpoint's "
                          f"iteration {iteration}.")
-    used = set(params) | (set(HISTORY_ARRAYS) if version > 1 else set()) | state_arrays
+    used = set(params) | (set(HISTORY_ARRAYS) if version > 1 else set()) | state_arrays | best_arrays
     _check_no_other_arrays(path, arrays, used)
     extra = meta.get("extra") or {}
     if not isinstance(extra, dict):
         raise _bad(path, f"its metadata field 'extra' must be a JSON object; got {extra!r:.80}.")
-    checkpoint = Checkpoint(params, state, iteration, history, rng_state)
+    if best is not None and not any(c is not None for c in history.val_costs):
+        raise _bad(path, "it holds a best epoch's parameters but its history records no validation cost.")
+    checkpoint = Checkpoint(params, state, iteration, history, rng_state, best)
     return CheckpointFile(checkpoint, dict(config), extra)

@@ -235,6 +235,9 @@ class Checkpoint(NamedTuple):
     ``rng_state`` the state of the generators that draw the data order and the dropout masks
     (``{"order": …, "dropout": …}``, each a bit generator's JSON-able ``state`` dict, or None
     when the run draws nothing or draws as the course does, from the epoch number).
+    ``best_parameters`` are the parameters of the best validation epoch so far (the epoch and
+    cost follow from ``history.val_costs``) when the run keeps them (early stopping with
+    ``restore_best_weights``), else None: a resumed run then restores them as an uninterrupted one.
     """
 
     parameters: dict
@@ -242,6 +245,7 @@ class Checkpoint(NamedTuple):
     iteration: int
     history: History
     rng_state: dict | None = None
+    best_parameters: dict | None = None
 
 
 class TrainingEvent(NamedTuple):
@@ -313,14 +317,21 @@ class _Best:
     """The lowest validation cost so far (an improvement must beat it by ``tol``) and, for
     early stopping, the parameters it was reached with (one copy, replaced at each improvement)."""
 
-    def __init__(self, tol, patience, keep_parameters, start_epoch, history):
+    def __init__(self, tol, patience, keep_parameters, start_epoch, history, best_parameters=None):
         self.tol, self.patience, self.keep = tol, patience, keep_parameters
         self.epoch = self.cost = self.parameters = None
         self.stopped = False
-        # Resuming: the records before the checkpoint count (the same decisions as an uninterrupted run).
+        # Resuming: the records before the checkpoint count (the same decisions as an uninterrupted run),
+        # and the checkpoint's copy of the best epoch's parameters is the one restored at the end.
         for e, c in zip(history.iterations, history.val_costs):
             if e < start_epoch and (self.cost is None or c < self.cost - self.tol):
                 self.epoch, self.cost = e, c
+        if self.keep and self.epoch is not None and best_parameters is not None:
+            self.parameters = {k: np.array(v, copy=True) for k, v in best_parameters.items()}
+
+    def kept(self):
+        """The best epoch's parameters for a :class:`Checkpoint` (None when not kept)."""
+        return self.parameters if self.keep else None
 
     def update(self, epoch, val_cost, parameters, stopping) -> bool:
         """Record epoch ``epoch``'s validation cost; True when early stopping says stop."""
@@ -539,9 +550,11 @@ def train(
                 f"ask for at least {start} {unit} to resume it."
             )
         history = resume_from.history.truncated(start)
+        _check_cosine_horizon(schedule, history, n_epochs, bool(course))
     else:
         start, history = 0, History()
-    best = _Best(float(tol), int(patience), bool(early_stopping and restore_best_weights), start, history) \
+    best = _Best(float(tol), int(patience), bool(early_stopping and restore_best_weights), start, history,
+                 None if resume_from is None else getattr(resume_from, "best_parameters", None)) \
         if X_val is not None else None
     if setup.plain and batch_size is None and constant:
         result = _train_full_batch(parameters, X, Y, hidden, output, loss, learning_rate, n_epochs, X_val, Y_val,
@@ -552,6 +565,23 @@ def train(
                                sample_weight, cost_every, callbacks, start, history, engine, best, early_stopping,
                                setup, schedule, batch_size, shuffle, seed, resume_from)
     return result
+
+
+def _check_cosine_horizon(schedule, history, num_epochs, course):
+    """Refuse to resume a cosine schedule over another horizon than the checkpoint's: its learning
+    rates (``history.learning_rates``) must be the ones the schedule gives now, else α would jump.
+    Undetectable (and harmless to let pass) when every record so far is at α₀."""
+    if getattr(schedule, "name", None) != "cosine" or len(history.learning_rates) != len(history.iterations):
+        return
+    for e, recorded in zip(history.iterations, history.learning_rates):
+        now = float(schedule(max(e - 1, 0) if course else e))
+        if not math.isclose(now, recorded, rel_tol=1e-12, abs_tol=1e-300):
+            raise ValueError(
+                f"The checkpoint's learning rates were laid by a cosine schedule over another number of epochs "
+                f"or from another learning_rate (α was {recorded:.6g} at epoch {e}; over num_epochs={num_epochs} it would be {now:.6g}): the "
+                f"cosine schedule is laid over the run's epochs; resume with the num_epochs the run started "
+                f"with, or start a new run."
+            )
 
 
 def _check_training(optimizer, beta1, beta2, epsilon, learning_rate, batch_size, n_epochs, lambd, keep_prob):
@@ -615,12 +645,16 @@ def _train_full_batch(parameters, X, Y, hidden, output, loss, learning_rate, num
         return {k: v.copy() for k, v in eng.parameters.items()}
 
     def checkpoint(done):
+        kept = None if best is None else best.kept()  # replaced, never changed in place, at an improvement
+
         def make():
             return Checkpoint(
                 {k: v.copy() for k, v in eng.parameters.items()},
                 GradientDescentState(done),
                 done,
                 history.truncated(done),
+                None,
+                None if kept is None else {k: v.copy() for k, v in kept.items()},
             )
 
         return make
@@ -730,9 +764,11 @@ def _epochs(eng, X, Y, hidden, output, loss, learning_rate, num_epochs, X_val, Y
 
     def checkpoint(done, rng_state):
         state_now = eng.state_snapshot()
+        kept = None if best is None else best.kept()  # replaced, never changed in place, at an improvement
 
         def make():
-            return Checkpoint(copy_parameters(), state_now, done, history.truncated(done), rng_state)
+            return Checkpoint(copy_parameters(), state_now, done, history.truncated(done), rng_state,
+                              None if kept is None else {k: v.copy() for k, v in kept.items()})
 
         return make
 
