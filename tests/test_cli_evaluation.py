@@ -259,3 +259,37 @@ def test_cat_run_prints_the_courses_80_percent_with_its_confusion_matrix(cat_dir
     assert saved["classes"] == ["non-cat", "cat"]
     assert "non-cat" in out and "confusion matrix" in out
     assert (tmp_path / "cat" / "confusion_matrix.png").exists() and (tmp_path / "cat" / "roc.png").exists()
+
+
+# ------------------------------------------------------------------ the README's outputs
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _readme_block(first_line_start: str) -> list:
+    """The lines of the README's ``` block whose first line starts with ``first_line_start``."""
+    blocks = README.read_text(encoding="utf-8").split("```")
+    block = next(b for b in blocks[1::2] if b.strip().startswith(first_line_start))
+    return [line.rstrip() for line in block.strip().splitlines()]
+
+
+def test_readme_info_output_is_what_info_prints(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--dataset", "moons", "--layers", "8", "--out", "runs/moons", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["info", "runs/moons/model.npz"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    shown = [line for line in _readme_block("runs/moons/model.npz") if line.strip() != "…"]
+    assert shown[0] == printed[0]  # path, size, format
+    for line in shown[1:]:
+        assert line in printed or line.strip() in " ".join(printed), line
+
+
+@pytest.mark.slow
+def test_readme_cat_scores_are_what_the_cat_run_prints(cat_dir, tmp_path, capsys):
+    assert main(["train", "--dataset", "cat", "--data", cat_dir, "--out", tmp_path / "cat"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    for line in _readme_block("DeepNetwork [12288"):
+        if line.strip().startswith("time"):
+            continue
+        assert line in printed, line
