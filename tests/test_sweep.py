@@ -740,3 +740,25 @@ def test_item17_report_json_into_a_closed_pipe_is_quiet_and_exits_0(tmp_path):
     proc.wait(timeout=120)
     proc.stderr.close()
     assert (proc.returncode, err) == (0, "")
+
+
+def test_a_claim_writes_its_heartbeat_before_the_trial_turns_running():
+    # Optuna never finds a RUNNING trial without a heartbeat stale: a worker frozen between the two
+    # writes would hold its point forever (it once hung CI's frozen-worker test).
+    from denseflow.sweeps.claims import claim
+
+    calls = []
+
+    class Storage:
+        def get_trial_id_from_study_id_trial_number(self, study_id, number):
+            return 7
+
+        def record_heartbeat(self, tid):
+            calls.append(("heartbeat", tid))
+
+        def set_trial_state_values(self, tid, state):
+            calls.append(("running", tid))
+            return False  # another worker took it
+
+    assert claim(None, Storage(), 1, 0, heartbeat=1) is None
+    assert calls == [("heartbeat", 7), ("running", 7)]

@@ -96,7 +96,9 @@ def claim(study, storage, study_id, number, heartbeat, held: Held | None = None)
     """Atomically change WAITING trial ``number`` to RUNNING; the Trial, or None if another took it.
 
     This worker is recorded on it at once (and in ``held``), and on a database its first
-    heartbeat, so that it can go stale.
+    heartbeat, so that it can go stale. That heartbeat is written before the trial turns RUNNING
+    too: Optuna never finds a RUNNING trial without one stale, so a worker frozen or killed between
+    the two writes would otherwise hold its point forever.
     """
     optuna = import_optuna()
     from optuna.trial import TrialState
@@ -104,6 +106,8 @@ def claim(study, storage, study_id, number, heartbeat, held: Held | None = None)
     tid = storage.get_trial_id_from_study_id_trial_number(study_id, number)
     with interrupts_held():
         try:
+            if heartbeat:
+                storage.record_heartbeat(tid)
             if storage.set_trial_state_values(tid, state=TrialState.RUNNING):
                 if held is not None:
                     held.append(number)
