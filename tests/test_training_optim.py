@@ -665,3 +665,14 @@ def test_resuming_a_cosine_schedule_over_another_horizon_is_refused():
     resumed = DeepNetwork([2, 8, 1], num_epochs=10, **kw)
     resumed.fit(X, Y, resume_from=saved["checkpoint"])
     assert resumed.history_.learning_rates == full.history_.learning_rates
+
+
+def test_the_training_defaults_record_is_the_signature_of_network():
+    # models.config.TRAINING_DEFAULTS (old files load with it; summaries compare with it) and the
+    # constructor's defaults are written in two places: they must not drift apart.
+    import inspect
+
+    from denseflow.models.config import TRAINING_DEFAULTS
+
+    signature = inspect.signature(Network.__init__).parameters
+    assert {k: signature[k].default for k in TRAINING_DEFAULTS} == TRAINING_DEFAULTS
