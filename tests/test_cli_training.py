@@ -197,7 +197,23 @@ def test_resume_refuses_to_stretch_a_cosine_schedule(tmp_path, capsys):
     common = MOONS + ["--optimizer", "adam", "--batch-size", "32", "--schedule", "cosine"]
     assert main(common + ["--epochs", "6", "--checkpoint-every", "2", "--out", tmp_path / "a"]) == 0
     capsys.readouterr()
+    (tmp_path / "a" / "metrics.json").unlink()  # as if interrupted after its last checkpoint
     assert main(["train", "--resume", tmp_path / "a", "--epochs", "12"]) == 2
     err = capsys.readouterr().err
     assert "the cosine schedule is laid over the run's 6 epochs; resume with --epochs 6, or start a new run" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_finished_cosine_run_is_said_to_be_unextendable(tmp_path, capsys):
+    common = MOONS + ["--optimizer", "adam", "--batch-size", "32", "--schedule", "cosine"]
+    assert main(common + ["--epochs", "6", "--checkpoint-every", "2", "--out", tmp_path / "a"]) == 0
+    capsys.readouterr()
+    for more in ([], ["--epochs", "12"], ["--epochs", "6"]):
+        assert main(["train", "--resume", tmp_path / "a", *more]) == 2
+        err = capsys.readouterr().err
+        assert (f"--resume {tmp_path / 'a'}: the run already finished its 6 epochs, and a cosine run cannot be "
+                f"extended (its schedule is laid over --epochs 6") in err, more
+        assert "To train longer, start a new run with a larger --epochs." in err
+        assert len(err.strip().splitlines()) == 1
+    # The advice works: a new run with a larger --epochs.
+    assert main(common + ["--epochs", "12", "--out", tmp_path / "b"]) == 0

@@ -8,6 +8,7 @@ several depths and three output/loss pairs, and the definitions (dropout's expec
 
 import numpy as np
 import pytest
+from _differences import central_differences
 
 from denseflow.core.activations import HIDDEN_ACTIVATIONS
 from denseflow.core.caches import LayerCache, LinearCache
@@ -154,18 +155,7 @@ def test_backward_propagation_with_dropout_matches_the_notebook():
 # ------------------------------------------------------------------------ central differences
 
 
-def numerical_gradients(cost, params, eps=1e-6):
-    grads = {}
-    for key, value in params.items():
-        g = np.zeros_like(value)
-        for idx in np.ndindex(value.shape):
-            plus = {k: v.copy() for k, v in params.items()}
-            minus = {k: v.copy() for k, v in params.items()}
-            plus[key][idx] += eps
-            minus[key][idx] -= eps
-            g[idx] = (cost(plus) - cost(minus)) / (2 * eps)
-        grads["d" + key] = g
-    return grads
+numerical_gradients = central_differences
 
 
 def relative_difference(numerical, analytical, keys):

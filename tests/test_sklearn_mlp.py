@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _differences import central_differences
 
 pytest.importorskip("sklearn")
 
@@ -187,19 +188,8 @@ def test_fitted_attributes_have_mlps_shapes(kind):
 
 # ---------------------------------------------------------------- the mini-batch gradients
 
-def _numeric_grads(params, X, Y, w, hidden, output, alpha, eps=1e-6):
-    grads = {}
-    for key, value in params.items():
-        g = np.zeros_like(value)
-        for idx in np.ndindex(value.shape):
-            plus = {k: v.copy() for k, v in params.items()}
-            minus = {k: v.copy() for k, v in params.items()}
-            plus[key][idx] += eps
-            minus[key][idx] -= eps
-            g[idx] = (batch_gradients(plus, X, Y, w, hidden, output, alpha)[0]
-                      - batch_gradients(minus, X, Y, w, hidden, output, alpha)[0]) / (2 * eps)
-        grads["d" + key] = g
-    return grads
+def _numeric_grads(params, X, Y, w, hidden, output, alpha):
+    return central_differences(lambda p: batch_gradients(p, X, Y, w, hidden, output, alpha)[0], params)
 
 
 @pytest.mark.parametrize("hidden", ["relu", "tanh", "sigmoid", "identity", "leaky_relu"])
@@ -292,8 +282,9 @@ def test_divergence_raises_and_keeps_the_last_finite_parameters():
     X = np.random.default_rng(0).standard_normal((100, 3))
     y = 1e6 * X[:, 0]  # unscaled targets, standardization off, a large SGD step
     reg = DenseRegressor(standardize_targets=False, solver="sgd", learning_rate_init=1.0, max_iter=50)
-    with pytest.raises(TrainingDivergedError, match="the cost became inf") as info:
+    with pytest.raises(TrainingDivergedError, match=r"the cost became inf at epoch \d+") as info:
         reg.fit(X, y)
+    assert info.value.unit == "epoch"  # max_iter counts epochs
     assert any("standardize_targets=True" in note for note in info.value.__notes__)
     assert all(np.all(np.isfinite(v)) for v in reg.parameters_.values())
     assert len(reg.loss_curve_) == reg.n_iter_ < 50

@@ -118,13 +118,13 @@ def _keep_prob(text):
 
 
 def _schedule(text):
-    from denseflow.core.schedules import SCHEDULES
+    from denseflow.core.schedules import SCHEDULES, schedule_name
 
-    names = [name.replace("-", "_") for name in SCHEDULES]
-    value = text.strip().lower().replace("-", "_")
-    if value not in names:
-        raise argparse.ArgumentTypeError(f"expected one of {', '.join(names)}, got {text!r}")
-    return value
+    try:
+        return schedule_name(text.strip().lower(), underscore=True)
+    except ValueError:
+        names = [schedule_name(name, underscore=True) for name in SCHEDULES]
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(names)}, got {text!r}") from None
 
 
 def _sizes(text):
@@ -262,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="draw the initial weights as the course's notebooks do (default: on)")
     g.add_argument("--threads", type=threads, metavar="N|auto", help=_THREADS_HELP)
     from denseflow.core.optimizers import OPTIMIZERS
-    from denseflow.core.schedules import SCHEDULES
+    from denseflow.core.schedules import SCHEDULES, schedule_name
 
     g = p.add_argument_group("optimization", "default: the course's full-batch gradient descent")
     g.add_argument("--optimizer", choices=list(OPTIMIZERS), help="the update rule (default gd)")
@@ -278,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--nesterov", action=argparse.BooleanOptionalAction, default=None,
                    help="Nesterov momentum (--optimizer momentum)")
     g.add_argument("--schedule", type=_schedule, metavar="NAME",
-                   help=f"learning-rate schedule per epoch: {', '.join(n.replace('-', '_') for n in SCHEDULES)} "
+                   help=f"learning-rate schedule per epoch: {', '.join(schedule_name(n, underscore=True) for n in SCHEDULES)} "
                         f"(default constant)")
     g.add_argument("--decay-rate", type=_non_negative_float, metavar="K",
                    help="the schedule's decay rate (default: the schedule's)")

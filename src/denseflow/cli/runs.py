@@ -528,7 +528,14 @@ def _train_run(spec: dict, *, locks: list, out=None, resume_dir=None, iterations
         for key, value in spec.items():  # --print-every, --checkpoint-every, --iterations, --epochs may change
             if value is not None:
                 saved[key] = value
-        if saved.get("schedule") == "cosine" and saved["epochs"] != horizon:
+        cosine = saved.get("schedule") == "cosine"
+        if cosine and finished is not None and (saved["epochs"] != horizon or run_length(saved) <= finished):
+            # Its horizon is --epochs itself: more epochs would change the rates of those already run.
+            raise ValueError(f"--resume {resume_dir}: the run already finished its {finished} epochs, and a cosine "
+                             f"run cannot be extended (its schedule is laid over --epochs {horizon}: more epochs would "
+                             f"change the learning rates of the epochs already run, and after epoch {horizon} α stays "
+                             f"at 0). To train longer, start a new run with a larger --epochs.")
+        if cosine and saved["epochs"] != horizon:
             raise ValueError(f"--resume {resume_dir} --epochs {saved['epochs']}: the cosine schedule is laid over "
                              f"the run's {horizon} epochs; resume with --epochs {horizon}, or start a new run.")
         if finished is not None and run_length(saved) <= finished:

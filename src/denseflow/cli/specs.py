@@ -103,7 +103,7 @@ def default_test_fraction(dataset: str, course: bool) -> float:
 
 def _check_training_options(args, model: str, layers: list, optimizer: str, batch_size) -> None:
     """Options that mean nothing with the others given are one-line errors, not silently ignored."""
-    from denseflow.core.schedules import SCHEDULES
+    from denseflow.core.schedules import SCHEDULES, schedule_name
 
     def given(name):
         return getattr(args, name, None) is not None
@@ -123,13 +123,13 @@ def _check_training_options(args, model: str, layers: list, optimizer: str, batc
     if given("epochs") and given("iterations"):
         raise ValueError("--epochs and --iterations both set the length of training; give one of them (--epochs N: "
                          "N passes over the data; without --batch-size one pass is one update).")
-    schedule = (getattr(args, "schedule", None) or "constant").replace("_", "-")
+    schedule = schedule_name(getattr(args, "schedule", None) or "constant", "--schedule", "denseflow train")
     takes = SCHEDULES[schedule].hyperparameters
     for flag, name, parameter in (("--decay-rate", "decay_rate", "decay_rate"),
                                   ("--decay-every", "decay_every", "time_interval")):
         if given(name) and parameter not in takes:
-            raise ValueError(f"{flag} does not apply to --schedule {schedule.replace('-', '_')}; use --schedule "
-                             f"inverse_time, exponential or step.")
+            raise ValueError(f"{flag} does not apply to --schedule {schedule_name(schedule, underscore=True)}; use "
+                             f"--schedule inverse_time, exponential or step.")
     for flag, name in (("--patience", "patience"), ("--tol", "tol")):
         if given(name) and not getattr(args, "early_stopping", None):
             raise ValueError(f"{flag} applies with --early-stopping only.")

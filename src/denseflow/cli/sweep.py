@@ -74,6 +74,8 @@ examples:
 
 
 def _add_space(p):
+    from denseflow.core.schedules import SCHEDULES, schedule_name
+
     g = p.add_argument_group("data")
     g.add_argument("--dataset", default=None, metavar="NAME",
                    help="planar (default), moons, circles, blobs, gaussian-quantiles, course-circles, "
@@ -104,7 +106,8 @@ def _add_space(p):
     g.add_argument("--batch-size", metavar="N", help="mini-batches of N examples ('full': full batch, the default)")
     g.add_argument("--epochs", dest="num_epochs", metavar="N", help="passes over the data (mini-batches)")
     g.add_argument("--schedule", dest="learning_rate_schedule", metavar="NAME",
-                   help="learning-rate schedule: constant (default), inverse_time, exponential, step, cosine")
+                   help=f"learning-rate schedule: {', '.join(schedule_name(n, underscore=True) for n in SCHEDULES)} "
+                        f"(default constant)")
     g.add_argument("--decay-rate", metavar="K", help="the schedule's decay rate")
     g.add_argument("--decay-every", dest="time_interval", metavar="T", help="the schedule's interval in epochs")
     g.add_argument("--lambd", metavar="LAMBDA", help="L2 strength λ (default 0)")

@@ -17,7 +17,8 @@ and hyperparameters (so a checkpoint can store it):
   ``min_learning_rate`` α_min = 0).
 
 'inverse-time' with T = 1 is :func:`update_lr`, and with T = 1000 the notebook's
-:func:`schedule_lr_decay`, bit for bit.
+:func:`schedule_lr_decay`, bit for bit. The models, the command line and the sweeps write it
+'inverse_time'; :func:`schedule_name` maps either spelling to the registry's key.
 
 The notebook's model computes, after epoch i, ``learning_rate = decay(learning_rate0, i,
 decay_rate)``, so epoch 0 and epoch 1 both run at α₀ and epoch i ≥ 1 runs at α(i − 1). A
@@ -53,6 +54,7 @@ __all__ = [
     "Schedule",
     "SCHEDULES",
     "get_schedule",
+    "schedule_name",
     "constant",
     "inverse_time",
     "exponential",
@@ -293,6 +295,52 @@ SCHEDULES: dict[str, Schedule] = {
         Schedule("cosine", cosine, "α_min + ½ (α₀ − α_min)(1 + cos(π · min(t, T) / T))"),
     )
 }
+
+
+def schedule_name(name, param: str = "learning_rate_schedule", owner: str = "schedule_name", *,
+                  underscore: bool = False) -> str:
+    """The canonical name of the schedule ``name``, written with a hyphen or an underscore.
+
+    :data:`SCHEDULES` spells inverse-time decay with a hyphen (``'inverse-time'``), the models,
+    the command line and the sweeps with an underscore (``'inverse_time'``, a Python
+    identifier); both spellings name the same schedule. This is the one place that maps one
+    onto the other.
+
+    Parameters
+    ----------
+    name : str
+        A schedule of :data:`SCHEDULES`, in either spelling.
+    param, owner : str
+        The parameter and the function or class named in the error message.
+    underscore : bool, default False
+        Return the identifier spelling (``'inverse_time'``) instead of the registry's
+        (``'inverse-time'``).
+
+    Returns
+    -------
+    str
+        The key of :data:`SCHEDULES` (``underscore=False``), or that key with ``-`` replaced by ``_``.
+
+    Raises
+    ------
+    ValueError
+        ``name`` is not a schedule (the message lists the valid names, as the models write them).
+
+    Examples
+    --------
+    >>> schedule_name("inverse_time"), schedule_name("inverse-time", underscore=True), schedule_name("cosine")
+    ('inverse-time', 'inverse_time', 'cosine')
+    >>> schedule_name("linear", "learning_rate_schedule", "DeepNetwork")
+    Traceback (most recent call last):
+    ...
+    ValueError: The 'learning_rate_schedule' parameter of DeepNetwork must be one of {'constant', 'cosine', 'exponential', 'inverse_time', 'step'}. Got 'linear' instead.
+    """
+    by_identifier = {key.replace("-", "_"): key for key in SCHEDULES}
+    if isinstance(name, str) and name in SCHEDULES:
+        key = name
+    else:
+        key = by_identifier[check_choice(name, by_identifier, param, owner)]
+    return key.replace("-", "_") if underscore else key
 
 
 def get_schedule(name: str, **hyperparameters) -> LearningRateSchedule:

@@ -25,6 +25,7 @@ import numpy as np
 
 from denseflow.core.validation import (
     check_choice,
+    check_fraction,
     check_positive,
     check_positive_int,
     check_seed,
@@ -338,6 +339,13 @@ def load_dataset_split(name: str, test_fraction: float = 0.2, **kwargs):
     X, Y : ndarray of shape (2, m − m_test), (1, m − m_test)
     X_test, Y_test : ndarray of shape (2, m_test), (1, m_test), or None
 
+    Raises
+    ------
+    TypeError
+        ``test_fraction`` is not a number (a string, None, a bool).
+    ValueError
+        ``test_fraction`` is outside [0, 1).
+
     Examples
     --------
     >>> X, Y, X_test, Y_test = load_dataset_split("moons", 0.2)
@@ -347,10 +355,12 @@ def load_dataset_split(name: str, test_fraction: float = 0.2, **kwargs):
     >>> sorted(map(tuple, np.hstack([X, X_test]).T)) == sorted(map(tuple, X_all.T))   # a partition
     True
     """
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float, np.integer, np.floating)) \
-            or not 0 <= test_fraction < 1:
-        raise ValueError(f"The 'test_fraction' parameter of load_dataset_split must be a number in [0, 1) "
-                         f"(0 = no test part). Got {test_fraction!r} instead.")
+    try:
+        # Not a number (a string, None, a bool) → TypeError; a number outside [0, 1) → ValueError.
+        test_fraction = check_fraction(test_fraction, "test_fraction", "load_dataset_split", low_closed=True,
+                                       high_closed=False)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{exc} Pass a float such as test_fraction=0.2, or 0 for no test part.") from None
     X, Y = load_dataset(name, **kwargs)
     if test_fraction == 0:
         return X, Y, None, None

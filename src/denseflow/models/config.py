@@ -28,6 +28,7 @@ from denseflow.core.activations import HIDDEN_ACTIVATIONS
 from denseflow.core.initializers import INITIALIZERS
 from denseflow.core.losses import LOSSES
 from denseflow.core.optimizers import OPTIMIZERS
+from denseflow.core.schedules import schedule_name
 from denseflow.core.validation import (
     check_choice,
     check_fraction,
@@ -41,11 +42,9 @@ __all__: list[str] = []
 
 _OUTPUTS = ("auto", "sigmoid", "softmax", "identity")
 _DTYPES = ("float64", "float32")
-#: The learning-rate schedules by the models' names (``denseflow.core.schedules.SCHEDULES`` spells
-#: inverse-time with a hyphen; both spellings are accepted).
-SCHEDULE_NAMES = {"constant": "constant", "inverse_time": "inverse-time", "exponential": "exponential",
-                  "step": "step", "cosine": "cosine"}
-#: Schedules whose decay rate is a factor in (0, 1] (inverse-time takes any rate >= 0).
+#: Schedules whose decay rate is a factor in (0, 1] (inverse-time takes any rate >= 0). The models
+#: name the schedules as :func:`denseflow.core.schedules.schedule_name` does ('inverse_time' or
+#: 'inverse-time').
 _FACTOR_SCHEDULES = ("exponential", "step")
 
 #: The training hyperparameters of issue 15 and their defaults (the course's full-batch gradient
@@ -157,9 +156,7 @@ def validate_training(model, owner: str):
     if model.num_epochs is not None:
         check_positive_int(model.num_epochs, "num_epochs", owner)
     check_bool(model.shuffle, "shuffle", owner)
-    schedule = model.learning_rate_schedule
-    if schedule not in SCHEDULE_NAMES.values():
-        check_choice(schedule, SCHEDULE_NAMES, "learning_rate_schedule", owner)
+    schedule = schedule_name(model.learning_rate_schedule, "learning_rate_schedule", owner)
     if model.decay_rate is not None:
         if schedule in _FACTOR_SCHEDULES:
             check_fraction(model.decay_rate, "decay_rate", owner, low_closed=False, high_closed=True)

@@ -74,6 +74,10 @@ class Network:
     or mini-batches, momentum / RMSprop / Adam, a learning-rate schedule, L2, dropout and early
     stopping (the second course).
 
+    The learned attributes (Attributes, names ending in ``_``) are set by :meth:`fit` (also when
+    training diverged: then from the last parameters whose cost was finite, with the history up
+    to them) and by :func:`denseflow.load` (a model file).
+
     Parameters
     ----------
     layer_dims : list of int or None
@@ -147,12 +151,50 @@ class Network:
 
     Attributes
     ----------
-    parameters_ : dict
-        Learned W1, b1, …, WL, bL.
+    parameters_ : dict of ndarray
+        Learned ``W1``, ``b1``, …, ``WL``, ``bL``: W[l] of shape (n[l], n[l−1]), b[l] of shape
+        (n[l], 1), in the model's ``dtype``. Under early stopping with ``restore_best_weights``,
+        those of the best validation epoch.
     history_ : History
+        The costs (and validation costs and accuracies) recorded while training. Absent from a
+        model loaded from a file written without its history.
     layer_dims_ : list of int
-    classes_ : ndarray
-        The class labels (for classifiers).
+        [n_x, n[1], …, n[L]], the architecture the parameters have.
+    output_ : {'sigmoid', 'softmax', 'identity'}
+        The output activation used ('auto' resolved from Y).
+    classes_ : ndarray of shape (C,) or None
+        The class labels (``[0, 1]`` for a sigmoid output, ``0 … C−1`` for softmax); None for
+        an identity output (regression).
+    class_names_ : list of str or None
+        The human-readable class names given to :meth:`fit` (``class_names``), else None.
+    input_mean_, input_std_ : ndarray of shape (n_x, 1) or None
+        The training features' mean and standard deviation used by ``standardize`` (applied to
+        every later input); None without ``standardize``.
+    target_mean_, target_std_ : ndarray of shape (n[L], 1) or None
+        The training targets' mean and standard deviation used by ``standardize_targets``
+        (regression; ``predict`` undoes them); None otherwise.
+    optimizer_state_ : GradientDescentState, MomentumState, RMSpropState or AdamState
+        The optimizer's state after the last update (its step count t; v and s for momentum,
+        RMSprop and Adam), as :class:`~denseflow.training.Checkpoint` holds it. A model loaded
+        from a file has only the step count (a ``GradientDescentState``), or none when the file
+        does not store it.
+    n_epochs_ : int
+        The epochs run (full batch: the updates), fewer than ``num_epochs`` after early stopping
+        or a divergence.
+    n_updates_ : int
+        The optimizer steps taken (Adam's t): ⌈m / B⌉ per epoch with mini-batches of B.
+    best_epoch_ : int or None
+        The epoch with the lowest validation cost (improvements count beyond ``tol``); None
+        without validation data, or when no validation cost was finite.
+    best_val_cost_ : float or None
+        The validation cost at ``best_epoch_`` (without the L2 term); None when ``best_epoch_`` is.
+    stopped_early_ : bool
+        True when early stopping ended training before ``num_epochs``.
+    rng_state_ : dict or None
+        The states of the generators that drew the data order and the dropout masks at the end
+        (``{"order": …, "dropout": …}``, as in :class:`~denseflow.training.Checkpoint`); None
+        when the run drew nothing (full-batch gradient descent) or drew as the course does
+        (``course=True``), and in models loaded from files.
     """
 
     _name = "Network"

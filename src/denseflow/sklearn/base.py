@@ -291,8 +291,8 @@ class _DenseBase(BaseEstimator):
     def _targets(self, y_enc, dtype):
         return np.ascontiguousarray(self._course_targets(y_enc), dtype=dtype)
 
-    def _diverged(self, epoch, loss, rate):
-        err = TrainingDivergedError(epoch, loss, rate)
+    def _diverged(self, epoch, loss, rate, unit="epoch"):
+        err = TrainingDivergedError(epoch, loss, rate, unit=unit)
         if hasattr(err, "add_note"):  # Python >= 3.11
             err.add_note(
                 f"{type(self).__name__}: scale the inputs (put a StandardScaler before it) or lower "
@@ -475,7 +475,7 @@ class _DenseBase(BaseEstimator):
                 callback=lambda intermediate_result: curve.append(float(intermediate_result.fun)),
             )
         if not math.isfinite(result.fun):
-            raise self._diverged(result.nit, result.fun, None)
+            raise self._diverged(result.nit, result.fun, None, unit="iteration")
         self.parameters_ = {k: v.astype(dtype) for k, v in unpack(result.x).items()}
         self.n_iter_ = (self.n_iter_ if continuing else 0) + int(result.nit)
         self.t_ = self.t_ if continuing else 0

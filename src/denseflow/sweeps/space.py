@@ -52,7 +52,7 @@ from typing import Any, NamedTuple
 from denseflow.core.activations import HIDDEN_ACTIVATIONS
 from denseflow.core.initializers import INITIALIZERS
 from denseflow.core.optimizers import OPTIMIZERS
-from denseflow.core.schedules import SCHEDULES
+from denseflow.core.schedules import SCHEDULES, schedule_name
 
 __all__ = [
     "Hyperparameter",
@@ -136,7 +136,7 @@ HYPERPARAMETERS: dict[str, Hyperparameter] = {
                        low=1, closed=(True, False), none_word="full"),
         Hyperparameter("num_epochs", "int", _ALL, "passes over the training data", low=1, closed=(True, False)),
         Hyperparameter("learning_rate_schedule", "name", _ALL, "how α decays with the epoch",
-                       tuple(n.replace("-", "_") for n in SCHEDULES)),
+                       tuple(schedule_name(n, underscore=True) for n in SCHEDULES)),
         Hyperparameter("decay_rate", "float", _ALL, "the schedule's decay rate k"),
         Hyperparameter("time_interval", "int", _ALL, "the schedule's interval T in epochs", low=1,
                        closed=(True, False)),
@@ -228,8 +228,13 @@ def check_value(name: str, value: Any, where: str = "the search space"):
         return int(x)
     if hp.kind == "name":
         text = value.strip() if isinstance(value, str) else value
-        if isinstance(text, str) and text not in hp.names and text.replace("-", "_") in hp.names:
-            text = text.replace("-", "_")  # inverse-time (as denseflow.core.schedules spells it) → inverse_time
+        if name == "learning_rate_schedule" and isinstance(text, str):
+            try:
+                text = schedule_name(text, underscore=True)  # inverse-time (as SCHEDULES spells it) → inverse_time
+            except ValueError:
+                pass  # reported below, in the search space's words
+        elif isinstance(text, str) and text not in hp.names and text.replace("-", "_") in hp.names:
+            text = text.replace("-", "_")  # e.g. leaky-relu → leaky_relu
         if not isinstance(text, str) or text not in hp.names:
             valid = "{" + ", ".join(repr(n) for n in hp.names) + "}"
             raise ValueError(f"{bad} must be one of {valid}.")

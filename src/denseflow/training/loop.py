@@ -60,22 +60,43 @@ __all__ = [
 class TrainingDivergedError(FloatingPointError):
     """Raised when the cost becomes NaN or infinite.
 
+    Parameters
+    ----------
+    iteration : int
+        The iteration (or epoch) whose cost was not finite.
+    cost : float
+    learning_rate : float, optional
+        α of the run, named in the message.
+    unit : {'iteration', 'epoch'}, default 'iteration'
+        What ``iteration`` counts: full-batch updates, or epochs when the run counts epochs
+        (mini-batches, or ``num_epochs`` given); the message names it.
+
     Attributes
     ----------
     iteration : int
-        The iteration whose cost was not finite.
+        The iteration (or epoch, see ``unit``) whose cost was not finite.
     cost : float
+    learning_rate : float or None
+    unit : str
+
+    Examples
+    --------
+    >>> err = TrainingDivergedError(7, float("nan"), 0.5, unit="epoch")
+    >>> str(err).split(". ")[0], err.iteration
+    ('Training diverged: the cost became nan at epoch 7 (learning_rate=0.5)', 7)
     """
 
-    def __init__(self, iteration: int, cost: float, learning_rate: float | None = None):
+    def __init__(self, iteration: int, cost: float, learning_rate: float | None = None, unit: str = "iteration"):
+        check_choice(unit, ("iteration", "epoch"), "unit", "TrainingDivergedError")
         self.iteration = iteration
         self.cost = cost
         self.learning_rate = learning_rate
+        self.unit = unit
         hint = f" (learning_rate={learning_rate:g})" if learning_rate is not None else ""
         super().__init__(
-            f"Training diverged: the cost became {cost} at iteration {iteration}{hint}. "
+            f"Training diverged: the cost became {cost} at {unit} {iteration}{hint}. "
             f"Try a smaller learning rate, e.g. a tenth of it. The model keeps the last parameters "
-            f"whose cost was finite (iteration {max(iteration - 1, 0)})."
+            f"whose cost was finite ({unit} {max(iteration - 1, 0)})."
         )
 
 
@@ -301,8 +322,8 @@ def accuracy_of(AL, Y, output: Activation) -> float:
     return float(np.mean(predict_labels(AL, output) == Y))
 
 
-def _diverged(iteration, cost, learning_rate, parameters, history, step):
-    err = TrainingDivergedError(iteration, cost, learning_rate)
+def _diverged(iteration, cost, learning_rate, parameters, history, step, unit="iteration"):
+    err = TrainingDivergedError(iteration, cost, learning_rate, unit)
     history.learning_rates = [float(learning_rate)] * len(history.iterations)
     err.result = TrainingResult(parameters, history, GradientDescentState(step), step, step)
     return err
@@ -315,17 +336,25 @@ COURSE_MINI_BATCH_SEED = 10
 
 class _Best:
     """The lowest validation cost so far (an improvement must beat it by ``tol``) and, for
-    early stopping, the parameters it was reached with (one copy, replaced at each improvement)."""
+    early stopping, the parameters it was reached with (one copy, replaced at each improvement).
+
+    A NaN or infinite validation cost is never the best (NaN compares False with everything, so
+    it could never be improved on): while no cost has been finite, ``epoch`` and ``cost`` stay
+    None, nothing is restored, and early stopping counts ``patience`` from the first record.
+    """
 
     def __init__(self, tol, patience, keep_parameters, start_epoch, history, best_parameters=None):
         self.tol, self.patience, self.keep = tol, patience, keep_parameters
         self.epoch = self.cost = self.parameters = None
+        self.first = None  # the first epoch recorded: patience counts from it while no cost is finite
         self.stopped = False
         # Resuming: the records before the checkpoint count (the same decisions as an uninterrupted run),
         # and the checkpoint's copy of the best epoch's parameters is the one restored at the end.
         for e, c in zip(history.iterations, history.val_costs):
-            if e < start_epoch and (self.cost is None or c < self.cost - self.tol):
-                self.epoch, self.cost = e, c
+            if e < start_epoch:
+                self.first = e if self.first is None else self.first
+                if math.isfinite(c) and (self.cost is None or c < self.cost - self.tol):
+                    self.epoch, self.cost = e, c
         if self.keep and self.epoch is not None and best_parameters is not None:
             self.parameters = {k: np.array(v, copy=True) for k, v in best_parameters.items()}
 
@@ -335,12 +364,14 @@ class _Best:
 
     def update(self, epoch, val_cost, parameters, stopping) -> bool:
         """Record epoch ``epoch``'s validation cost; True when early stopping says stop."""
-        if self.cost is None or val_cost < self.cost - self.tol:
+        if self.first is None:
+            self.first = epoch
+        if math.isfinite(val_cost) and (self.cost is None or val_cost < self.cost - self.tol):
             self.epoch, self.cost = epoch, float(val_cost)
             if self.keep:
                 self.parameters = {k: np.array(v, copy=True) for k, v in parameters.items()}
             return False
-        if stopping and epoch - self.epoch >= self.patience:
+        if stopping and epoch - (self.first if self.epoch is None else self.epoch) >= self.patience:
             self.stopped = True
         return self.stopped
 
@@ -368,11 +399,11 @@ def make_schedule(name, learning_rate, num_epochs, decay_rate=None, time_interva
     ``time_interval`` (None: the schedule's defaults) go to the schedules that take them;
     'cosine' goes from α₀ to 0 over ``num_epochs`` epochs.
     """
-    from denseflow.core.schedules import get_schedule
+    from denseflow.core.schedules import get_schedule, schedule_name
 
     if callable(name):
         return name
-    name = "inverse-time" if name == "inverse_time" else name
+    name = schedule_name(name, "learning_rate_schedule", "train")
     hyper = {"learning_rate0": learning_rate}
     if name == "cosine":
         hyper["num_epochs"] = num_epochs
@@ -523,6 +554,10 @@ def train(
     output = get_activation(output_activation, "output_activation", "train")
     loss = get_loss(loss, "loss", "train", output=output)
     n_epochs = num_iterations if num_epochs is None else num_epochs
+    # What the run counts, in the words the user chose: epochs with mini-batches or num_epochs, else
+    # iterations (full-batch updates); and the parameter that set its length.
+    unit = "iteration" if num_epochs is None and batch_size is None else "epoch"
+    length = "num_iterations" if num_epochs is None else "num_epochs"
     _check_training(optimizer, beta1, beta2, epsilon, learning_rate, batch_size, n_epochs, lambd, keep_prob)
     if early_stopping and X_val is None:
         raise ValueError("early_stopping needs validation data: pass X_val and Y_val to train.")
@@ -543,14 +578,13 @@ def train(
     if resume_from is not None:
         parameters = resume_from.parameters
         start = int(resume_from.iteration)
-        if start > n_epochs:
-            unit = "iterations" if batch_size is None else "epochs"
-            raise ValueError(
-                f"The checkpoint is at iteration {start}, beyond num_iterations={n_epochs}: "
-                f"ask for at least {start} {unit} to resume it."
-            )
         history = resume_from.history.truncated(start)
-        _check_cosine_horizon(schedule, history, n_epochs, bool(course))
+        _check_cosine_horizon(schedule, history, n_epochs, bool(course), start, length)
+        if start > n_epochs:
+            raise ValueError(
+                f"The checkpoint is at {unit} {start}, beyond {length}={n_epochs}: set {length} to more than "
+                f"{start} to train it further from the checkpoint."
+            )
     else:
         start, history = 0, History()
     best = _Best(float(tol), int(patience), bool(early_stopping and restore_best_weights), start, history,
@@ -559,29 +593,76 @@ def train(
     if setup.plain and batch_size is None and constant:
         result = _train_full_batch(parameters, X, Y, hidden, output, loss, learning_rate, n_epochs, X_val, Y_val,
                                    sample_weight, cost_every, callbacks, start, history, engine, best,
-                                   early_stopping)
+                                   early_stopping, unit)
     else:
         result = _train_epochs(parameters, X, Y, hidden, output, loss, learning_rate, n_epochs, X_val, Y_val,
                                sample_weight, cost_every, callbacks, start, history, engine, best, early_stopping,
-                               setup, schedule, batch_size, shuffle, seed, resume_from)
+                               setup, schedule, batch_size, shuffle, seed, resume_from, unit)
     return result
 
 
-def _check_cosine_horizon(schedule, history, num_epochs, course):
+def _check_cosine_horizon(schedule, history, num_epochs, course, start=None, length="num_epochs"):
     """Refuse to resume a cosine schedule over another horizon than the checkpoint's: its learning
     rates (``history.learning_rates``) must be the ones the schedule gives now, else α would jump.
-    Undetectable (and harmless to let pass) when every record so far is at α₀."""
+    Undetectable (and harmless to let pass) when every record so far is at α₀.
+
+    A cosine schedule cannot be extended: its horizon T is ``num_epochs`` itself, and a longer
+    one changes the rates of the epochs already run; past T, α stays at its minimum (0 unless the
+    schedule says otherwise). The message says so, and what to do instead.
+    """
     if getattr(schedule, "name", None) != "cosine" or len(history.learning_rates) != len(history.iterations):
         return
     for e, recorded in zip(history.iterations, history.learning_rates):
         now = float(schedule(max(e - 1, 0) if course else e))
-        if not math.isclose(now, recorded, rel_tol=1e-12, abs_tol=1e-300):
+        if math.isclose(now, recorded, rel_tol=1e-12, abs_tol=1e-300):
+            continue
+        seen = f"α was {recorded:.6g} at epoch {e}; over {length}={num_epochs} it would be {now:.6g}"
+        horizon = _cosine_horizon(schedule, history, course)
+        instead = (f"To train longer, start a new run with a larger {length} (from the trained parameters if you "
+                   f"like: fit(..., initial_parameters=...) or train(parameters, ...)).")
+        if horizon is not None and start is not None and start >= horizon:
             raise ValueError(
-                f"The checkpoint's learning rates were laid by a cosine schedule over another number of epochs "
-                f"or from another learning_rate (α was {recorded:.6g} at epoch {e}; over num_epochs={num_epochs} it would be {now:.6g}): the "
-                f"cosine schedule is laid over the run's epochs; resume with the num_epochs the run started "
-                f"with, or start a new run."
+                f"The checkpoint is at epoch {start}, where its cosine schedule over {length}={horizon} has ended "
+                f"(α decays to its minimum over {horizon} epochs), and a cosine run cannot be extended: a longer "
+                f"{length} stretches the schedule and changes the learning rates of the epochs already run "
+                f"({seen}). {instead}"
             )
+        told = f"{length}={horizon}" if horizon is not None else f"the {length} the run started with"
+        raise ValueError(
+            f"The checkpoint's learning rates were laid by a cosine schedule over another number of epochs "
+            f"or from another learning_rate ({seen}). A cosine schedule is laid over the run's epochs, so a "
+            f"cosine run can only be resumed with {told} and the same learning_rate, and cannot be extended "
+            f"beyond it. {instead}"
+        )
+
+
+def _cosine_horizon(schedule, history, course):
+    """The horizon T (``num_epochs``) of the cosine schedule with ``schedule``'s α₀ and α_min that laid
+    the history's learning rates, or None when they do not tell (every rate at α₀ or α_min, or
+    another α₀).
+
+    α = α_min + ½ (α₀ − α_min)(1 + cos(π t / T)) gives T = π t / arccos(2 (α − α_min) / (α₀ − α_min) − 1)
+    from a rate strictly between α_min and α₀; the T found must give every recorded rate.
+    """
+    from denseflow.core.schedules import cosine
+
+    hyper = dict(getattr(schedule, "hyperparameters", ()))
+    a0, a_min = hyper.get("learning_rate0"), hyper.get("min_learning_rate", 0.0)
+    if a0 is None or not a0 > a_min:
+        return None
+    epochs = [max(e - 1, 0) if course else e for e in history.iterations]
+    for t, rate in zip(epochs, history.learning_rates):
+        if t > 0 and a_min < rate < a0:
+            angle = math.acos(min(1.0, max(-1.0, 2 * (rate - a_min) / (a0 - a_min) - 1)))  # π t / T
+            if angle == 0.0:
+                return None
+            T = max(1, round(math.pi * t / angle))
+            laid = cosine(a0, T, a_min)
+            if all(math.isclose(laid(u), r, rel_tol=1e-9, abs_tol=1e-300)
+                   for u, r in zip(epochs, history.learning_rates)):
+                return T
+            return None
+    return None
 
 
 def _check_training(optimizer, beta1, beta2, epsilon, learning_rate, batch_size, n_epochs, lambd, keep_prob):
@@ -634,7 +715,8 @@ def _finish(parameters, history, state, n_epochs, n_updates, best, early_stoppin
 
 
 def _train_full_batch(parameters, X, Y, hidden, output, loss, learning_rate, num_iterations, X_val, Y_val,
-                      sample_weight, cost_every, callbacks, start, history, engine, best, early_stopping):
+                      sample_weight, cost_every, callbacks, start, history, engine, best, early_stopping,
+                      unit="iteration"):
     """The first course's loop: full-batch gradient descent at a constant α (bit for bit as before)."""
     eng = make_engine(engine, parameters, X, Y, hidden, output, loss, learning_rate, sample_weight)
     validating = X_val is not None
@@ -675,10 +757,10 @@ def _train_full_batch(parameters, X, Y, hidden, output, loss, learning_rate, num
             stop = False
             if record:
                 if not isfinite(cost):
-                    raise _diverged(i, cost, learning_rate, eng.previous_parameters, history, i)
+                    raise _diverged(i, cost, learning_rate, eng.previous_parameters, history, i, unit)
             elif cost is not None:
                 # Not a recorded iteration, but the engine found Z[L] not finite: no update was made.
-                raise _diverged(i, cost, learning_rate, eng.previous_parameters, history, i)
+                raise _diverged(i, cost, learning_rate, eng.previous_parameters, history, i, unit)
             if record:
                 iterations_append(i)
                 costs_append(cost)
@@ -703,7 +785,8 @@ def _train_full_batch(parameters, X, Y, hidden, output, loss, learning_rate, num
                 break
         final_cost = eng.cost()
     if not isfinite(final_cost):
-        raise _diverged(num_iterations, final_cost, learning_rate, eng.previous_parameters, history, num_iterations - 1)
+        raise _diverged(num_iterations, final_cost, learning_rate, eng.previous_parameters, history, num_iterations - 1,
+                        unit)
     history.final_cost = final_cost
     history.learning_rates = [float(learning_rate)] * len(history.iterations)
     _judge(history, X, eng.parameters, hidden, output, completed - start)
@@ -713,7 +796,7 @@ def _train_full_batch(parameters, X, Y, hidden, output, loss, learning_rate, num
 
 def _train_epochs(parameters, X, Y, hidden, output, loss, learning_rate, num_epochs, X_val, Y_val, sample_weight,
                   cost_every, callbacks, start, history, engine, best, early_stopping, setup, schedule, batch_size,
-                  shuffle, seed, resume_from):
+                  shuffle, seed, resume_from, unit="iteration"):
     """Epochs of mini-batches (or full batches) with an optimizer, a schedule, L2 and dropout."""
     state = None if resume_from is None else resume_from.optimizer_state
     expected = {"gd": "GradientDescentState", "momentum": "MomentumState", "rmsprop": "RMSpropState",
@@ -731,13 +814,14 @@ def _train_epochs(parameters, X, Y, hidden, output, loss, learning_rate, num_epo
     try:
         return _epochs(eng, X, Y, hidden, output, loss, learning_rate, num_epochs, X_val, Y_val, sample_weight,
                        cost_every, callbacks, start, history, best, early_stopping, setup, schedule, batch_size,
-                       shuffle, seed, resume_from)
+                       shuffle, seed, resume_from, unit)
     finally:
         eng.close()
 
 
 def _epochs(eng, X, Y, hidden, output, loss, learning_rate, num_epochs, X_val, Y_val, sample_weight, cost_every,
-            callbacks, start, history, best, early_stopping, setup, schedule, batch_size, shuffle, seed, resume_from):
+            callbacks, start, history, best, early_stopping, setup, schedule, batch_size, shuffle, seed, resume_from,
+            unit="iteration"):
     """The epoch loop of :func:`_train_epochs` on the engine ``eng``."""
     from denseflow.core.regularization import _l2_cost
 
@@ -775,7 +859,7 @@ def _epochs(eng, X, Y, hidden, output, loss, learning_rate, num_epochs, X_val, Y
     def diverged(epoch, cost):
         # The last parameters known finite: θ before the failing update (full batch), or the
         # parameters at the start of the failing epoch (mini-batches; its history ends before it).
-        err = TrainingDivergedError(epoch, cost, learning_rate)
+        err = TrainingDivergedError(epoch, cost, learning_rate, unit)
         theta = eng.previous_parameters if full else epoch_start
         err.result = _finish(theta, history, eng.state_snapshot(), epoch, eng.updates(), None, False)
         return err
