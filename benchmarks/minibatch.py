@@ -435,18 +435,23 @@ def check_agreement(impls, data, dtype, m_check):
 # ------------------------------------------------------------------------------------ timing
 
 
-def time_epochs(impls, rounds):
-    """Seconds per one-epoch fit of each implementation, median over rounds (order flips every round)."""
+def time_epochs(impls, rounds, pause=0.0):
+    """Seconds per one-epoch fit of each implementation, median over rounds (order flips every round).
+
+    ``pause`` seconds of sleep (untimed) before every fit: the BLAS (OpenBLAS) and OpenMP (PyTorch)
+    worker threads of the fit before spin for a while after their last product, and a fit that
+    starts meanwhile shares the cores with them, as no fit of a user's script does."""
     seconds = {impl.name: [] for impl in impls}
     for r in range(rounds):
         for impl in impls if r % 2 == 0 else impls[::-1]:
+            time.sleep(pause)
             t0 = time.perf_counter()
             impl.fit(epochs=1, shuffle=True)
             seconds[impl.name].append(time.perf_counter() - t0)
     return {name: statistics.median(v) for name, v in seconds.items()}, seconds
 
 
-def run(batches, dtypes, m, rounds, threads, m_check, names=None, warmup=True, layout="C"):
+def run(batches, dtypes, m, rounds, threads, m_check, names=None, warmup=True, layout="C", pause=0.0):
     """Check and time every configuration; returns the rows and the failures."""
     classes = [c for c in IMPLEMENTATIONS if (names is None or c.name in names) and c.available()]
     if Denseflow not in classes and CourseFunctions not in classes:
@@ -464,7 +469,7 @@ def run(batches, dtypes, m, rounds, threads, m_check, names=None, warmup=True, l
                 if warmup:  # one untimed epoch each: first-call costs (imports, thread pools, page faults)
                     for impl in impls:
                         impl.fit(epochs=1, shuffle=True)
-                median, samples = time_epochs(impls, rounds)
+                median, samples = time_epochs(impls, rounds, pause)
                 rows.append(dict(batch=B, dtype=np.dtype(dtype).name, seconds=median, samples=samples,
                                  agreement=agreement, load=os.getloadavg()[0]))
                 print(format_row(rows[-1]), flush=True)
@@ -515,7 +520,8 @@ def report(rows, args, started, load0, threads):
     return "\n".join([
         "#### Machine", "", *machine(), f"- threads for every library: {threads}", "",
         f"Command: `{command}`", "",
-        f"m = {args.m:,}, X {args.layout}-ordered; {args.rounds} rounds, median seconds per one-epoch fit; load average {load0:.2f} at start, "
+        f"m = {args.m:,}, X {args.layout}-ordered; {args.rounds} rounds, median seconds per one-epoch fit, "
+        f"{args.pause:g} s pause before each; load average {load0:.2f} at start, "
         f"{os.getloadavg()[0]:.2f} at end; {time.time() - started:.0f} s.{note}", "",
         "#### Seconds per epoch of mini-batch Adam", "", *header, *[format_row(r) for r in rows], "",
         "#### Target", "", *targets, "",
@@ -560,6 +566,9 @@ def main(argv=None):
     parser.add_argument("--layout", choices=("C", "F"), default="C",
                         help="X (n_x, m) as a C-ordered copy (fit makes an example-major copy) or as XT.T, "
                              "the peers' memory (Fortran-ordered: no copy)")
+    parser.add_argument("--pause", type=float, default=None,
+                        help="seconds of (untimed) sleep before every timed fit, so that none starts while the "
+                             "previous one's BLAS/OpenMP threads still spin (default 0.3; quick 0)")
     parser.add_argument("--check-m", type=int, default=2048, help="examples of the agreement check")
     parser.add_argument("--only", default=None, help="comma-separated implementations, e.g. 'denseflow,PyTorch'")
     parser.add_argument("--profile", action="store_true", help="profile denseflow's epoch instead (first batch/dtype)")
@@ -568,6 +577,7 @@ def main(argv=None):
     args.argv = sys.argv[1:] if argv is None else list(argv)
     args.m = args.m or (512 if args.quick else 60_000)
     args.rounds = args.rounds or (1 if args.quick else 5)
+    args.pause = args.pause if args.pause is not None else (0.0 if args.quick else 0.3)
     batches = [int(b) for b in args.batches.split(",")]
     dtypes = args.dtypes.split(",")
     if args.profile:
@@ -576,7 +586,7 @@ def main(argv=None):
     started, load0 = time.time(), os.getloadavg()[0]
     names = None if args.only is None else set(args.only.split(",")) | {MATMULS}
     rows, failures = run(batches, dtypes, args.m, args.rounds, args.threads, args.check_m, names,
-                         warmup=not args.quick, layout=args.layout)
+                         warmup=not args.quick, layout=args.layout, pause=args.pause)
     text = report(rows, args, started, load0, args.threads)
     print(text)
     if args.out:

@@ -19,6 +19,9 @@ from denseflow.training import (
     StackedEngine,
     StopTraining,
     TrainingDivergedError,
+    blas_threads,
+    copy_threads,
+    example_major,
     train,
     train_stacked,
 )
@@ -326,3 +329,59 @@ def test_docstring_examples_run(name):
 
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 0
+
+
+# --------------------------------------------------------------- the example-major copy of X (mini-batches)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_example_major_is_the_transpose_in_rows_with_any_thread_count(monkeypatch, dtype, threads):
+    import denseflow.training.fast as fast
+
+    monkeypatch.setattr(fast, "_PARALLEL_COPY_BYTES", 1)  # split even this small X over the threads
+    monkeypatch.setattr(fast, "_COPY_BLOCK", 7)  # blocks that do not divide m, nor the threads' shares
+    X = np.random.default_rng(0).standard_normal((5, 101)).astype(dtype)
+    XT = example_major(X, threads)
+    assert XT.flags.c_contiguous and XT.dtype == np.dtype(dtype) and XT.shape == (101, 5)
+    assert np.array_equal(XT, X.T)
+    assert not np.shares_memory(XT, X)
+
+
+def test_example_major_of_a_fortran_ordered_X_is_a_view():
+    XT_user = np.random.default_rng(1).standard_normal((40, 3))  # scikit-learn's (m, n_x)
+    X = XT_user.T
+    XT = example_major(X, 2)
+    assert XT.flags.c_contiguous and np.shares_memory(XT, XT_user) and np.array_equal(XT, XT_user)
+
+
+def test_copy_threads_follows_the_blas_limit_in_force():
+    from denseflow.training.threads import _cores
+
+    assert copy_threads() == _cores()
+    with blas_threads(1):
+        assert copy_threads() == 1
+        with blas_threads(3):
+            assert copy_threads() == 3
+        assert copy_threads() == 1
+    with blas_threads(None):
+        assert copy_threads() == _cores()
+    assert copy_threads() == _cores()
+
+
+def test_mini_batch_fit_copies_X_with_the_threads_of_the_fit(monkeypatch):
+    import denseflow.training.fast as fast
+
+    seen = []
+    real = fast.example_major
+    monkeypatch.setattr(fast, "example_major", lambda X, threads=1: seen.append(threads) or real(X, threads))
+    X = np.random.default_rng(2).standard_normal((4, 64))
+    Y = (X[:1] > 0).astype(float)
+    params = initialize_parameters([4, 3, 1], "he", seed=0)
+    with blas_threads(1):
+        one = train(params, X, Y, engine="fast", optimizer="adam", batch_size=16, num_epochs=2, seed=0)
+    assert seen == [1]  # one copy per fit, on the fit's one thread
+    with blas_threads(2):
+        two = train(params, X, Y, engine="fast", optimizer="adam", batch_size=16, num_epochs=2, seed=0)
+    assert seen == [1, 2]
+    assert all(np.array_equal(one.parameters[k], two.parameters[k]) for k in params)

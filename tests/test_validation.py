@@ -98,3 +98,22 @@ def test_no_assert_statements_in_package():
         tree = ast.parse(path.read_text())
         offenders += [f"{path.name}:{n.lineno}" for n in ast.walk(tree) if isinstance(n, ast.Assert)]
     assert offenders == []
+
+
+@pytest.mark.parametrize("order", ["C", "F", "strided"])
+@pytest.mark.parametrize("where", [None, 0, 999, 1000, 65_000, -1])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_all_finite_block_by_block_finds_any_bad_value(monkeypatch, order, where, bad):
+    import denseflow.core.validation as validation
+
+    monkeypatch.setattr(validation, "_FINITE_BLOCK", 1000)  # many blocks, and a last short one
+    base = np.random.default_rng(0).standard_normal((131, 1001))  # 131,131 entries
+    X = np.asfortranarray(base) if order == "F" else base[:, ::2] if order == "strided" else base.copy()
+    if where is not None:  # the where-th entry in memory order (a block's first or last, the very last)
+        row, col = np.unravel_index(where % X.size, X.shape, order="F" if order == "F" else "C")
+        X[row, col] = bad
+    assert validation.all_finite(X) is (where is None)
+    assert validation.check_array_2d(X, "X", finite=False) is not None
+    if where is not None:
+        with pytest.raises(ValueError, match=rf"X contains NaN or infinity \(first at row {row}, column {col}\)"):
+            validation.check_array_2d(X, "X")

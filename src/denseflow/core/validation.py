@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 
 __all__ = [
+    "all_finite",
     "check_array_2d",
     "check_X",
     "check_XY",
@@ -33,6 +34,36 @@ def _describe(x) -> str:
     if isinstance(x, np.ndarray):
         return f"an array of shape {x.shape} and dtype {x.dtype}"
     return f"{type(x).__name__} {x!r}"[:120]
+
+
+#: Elements per block of :func:`all_finite` (a 64 KiB mask that stays in the core's cache).
+_FINITE_BLOCK = 1 << 16
+
+
+def all_finite(arr) -> bool:
+    """Whether every entry of the floating array ``arr`` is finite (no NaN, no ±inf).
+
+    ``np.isfinite(arr).all()`` block by block: one pass over ``arr`` without the full-size
+    boolean mask (47 MB for a 784 × 60,000 X, whose first touch costs more than the check), and
+    it stops at the first block with a bad value. Arrays that are not contiguous in memory are
+    checked whole.
+
+    Examples
+    --------
+    >>> all_finite(np.array([[1.0, 2.0]])), all_finite(np.array([[1.0, np.nan]]))
+    (True, False)
+    """
+    flat = arr.reshape(-1) if arr.flags.c_contiguous else arr.T.reshape(-1) if arr.flags.f_contiguous else None
+    if flat is None or flat.size <= _FINITE_BLOCK:
+        return bool(np.isfinite(arr).all())
+    mask = np.empty(_FINITE_BLOCK, bool)
+    for start in range(0, flat.size, _FINITE_BLOCK):
+        part = flat[start:start + _FINITE_BLOCK]
+        out = mask[:part.size]
+        np.isfinite(part, out=out)
+        if not out.all():
+            return False
+    return True
 
 
 def check_array_2d(x, name: str, *, allow_int: bool = True, finite: bool = True, dtype=None):
@@ -81,7 +112,7 @@ def check_array_2d(x, name: str, *, allow_int: bool = True, finite: bool = True,
         arr = arr.astype(dtype, copy=False)
     elif not np.issubdtype(arr.dtype, np.floating):
         arr = arr.astype(np.float64)
-    if finite and not np.all(np.isfinite(arr)):
+    if finite and not all_finite(arr):
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(
             f"{name} contains NaN or infinity (first at row {bad[0]}, column {bad[1]}). "

@@ -31,7 +31,7 @@ Examples
 """
 
 from denseflow.training.engines import ReferenceEngine, TrainingSetup, build_optimizer, make_engine
-from denseflow.training.fast import SUPPORTED_HIDDEN, FastBatchEngine, FastEngine, batch_supports, supports
+from denseflow.training.fast import SUPPORTED_HIDDEN, FastBatchEngine, FastEngine, batch_supports, example_major, supports
 from denseflow.training.loop import (
     Checkpoint,
     History,
@@ -47,7 +47,7 @@ from denseflow.training.loop import (
     train,
 )
 from denseflow.training.stacked import StackedEngine, StackedResult, train_stacked
-from denseflow.training.threads import blas_threads, choose_threads
+from denseflow.training.threads import blas_threads, choose_threads, copy_threads
 
 __all__ = [
     "History",
@@ -70,10 +70,12 @@ __all__ = [
     "FastBatchEngine",
     "supports",
     "batch_supports",
+    "example_major",
     "SUPPORTED_HIDDEN",
     "StackedEngine",
     "StackedResult",
     "train_stacked",
     "choose_threads",
     "blas_threads",
+    "copy_threads",
 ]

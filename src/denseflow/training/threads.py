@@ -38,8 +38,10 @@ from __future__ import annotations
 import os
 import time
 from contextlib import contextmanager
+from contextvars import ContextVar
 
-__all__ = ["ENV_VARIABLE", "SMALL_PRODUCT", "largest_product", "choose_threads", "parse_threads", "blas_threads"]
+__all__ = ["ENV_VARIABLE", "SMALL_PRODUCT", "largest_product", "choose_threads", "parse_threads", "blas_threads",
+           "copy_threads"]
 
 #: The environment variable read when no thread count is given.
 ENV_VARIABLE = "DENSEFLOW_NUM_THREADS"
@@ -168,10 +170,34 @@ def blas_threads(threads):
     if threads is None:
         yield
         return
+    token = _LIMIT.set(int(threads))
     try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # a plain dependency; without it training runs with the BLAS default
-        yield
-        return
-    with threadpool_limits(limits=int(threads), user_api="blas"):
-        yield
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # a plain dependency; without it training runs with the BLAS default
+            yield
+            return
+        with threadpool_limits(limits=int(threads), user_api="blas"):
+            yield
+    finally:
+        _LIMIT.reset(token)
+
+
+#: The thread count of the innermost :func:`blas_threads` block (None outside one).
+_LIMIT: ContextVar[int | None] = ContextVar("denseflow_blas_threads", default=None)
+
+
+def copy_threads() -> int:
+    """Threads for denseflow's own large copies (the example-major copy of X in mini-batch training).
+
+    The count of the :func:`blas_threads` block in force, so a fit that runs its products on one
+    thread copies on one too; outside such a block, the cores this process may use.
+
+    Examples
+    --------
+    >>> with blas_threads(1):
+    ...     copy_threads()
+    1
+    """
+    limit = _LIMIT.get()
+    return _cores() if limit is None else limit
