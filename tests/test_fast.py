@@ -385,3 +385,36 @@ def test_mini_batch_fit_copies_X_with_the_threads_of_the_fit(monkeypatch):
         two = train(params, X, Y, engine="fast", optimizer="adam", batch_size=16, num_epochs=2, seed=0)
     assert seen == [1, 2]
     assert all(np.array_equal(one.parameters[k], two.parameters[k]) for k in params)
+
+
+@pytest.mark.parametrize("standardize, data_dtype, model_dtype, copied", [
+    (False, "float64", "float64", False),  # nothing to copy: the engine makes its example-major copy
+    (False, "float32", "float64", True),   # the cast is the example-major copy
+    (True, "float64", "float64", True),    # so is the standardization
+    (True, "float64", "float32", True),
+])
+def test_a_copy_fit_makes_anyway_is_example_major(monkeypatch, standardize, data_dtype, model_dtype, copied):
+    import denseflow.training.fast as fast
+    from denseflow.models import DeepNetwork
+
+    layouts = []
+    real = fast.example_major
+    monkeypatch.setattr(fast, "example_major",
+                        lambda X, threads=1: layouts.append(X.flags.f_contiguous) or real(X, threads))
+    rng = np.random.default_rng(5)
+    X = rng.normal(3.0, 2.0, size=(6, 90)).astype(data_dtype)
+    Y = (X[:1] > 3).astype(float)
+    kw = dict(layer_dims=[6, 5, 1], optimizer="adam", batch_size=16, num_epochs=3, seed=0, standardize=standardize,
+              dtype=model_dtype)
+    fitted, again = DeepNetwork(**kw), DeepNetwork(**kw)
+    fitted.fit(X, Y)
+    assert layouts == [copied]  # Fortran-ordered: example_major takes X.T as it is
+    # The layout changes nothing: the same model as with the copy in X's own order.
+    import denseflow.models.fitting as fitting
+
+    plain = fitting.transform_X
+    monkeypatch.setattr(fitting, "transform_X", lambda X, mean, std, dtype, example_major=False:
+                        plain(X, mean, std, dtype))
+    again.fit(X, Y)
+    assert layouts[1:] == [False]
+    assert all(np.array_equal(fitted.parameters_[k], again.parameters_[k]) for k in fitted.parameters_)

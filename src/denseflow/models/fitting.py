@@ -91,7 +91,9 @@ def prepare_fit(model, X, Y, X_val=None, Y_val=None, class_names=None) -> Prepar
         "input_mean_": mean,
         "input_std_": std,
     }
-    Xp = transform_X(X, mean, std, dtype)
+    # Mini-batches gather examples: a copy made here anyway is written example-major (Fortran order),
+    # so the engine needs no copy of its own (denseflow.training.example_major).
+    Xp = transform_X(X, mean, std, dtype, example_major=getattr(model, "batch_size", None) is not None)
     Yt = Yt.astype(dtype, copy=False)
     t_mean = t_std = None
     if getattr(model, "standardize_targets", False):
@@ -185,11 +187,28 @@ def resolve_layer_dims(layer_dims, hidden_layers, n_x, n_y, owner):
     return [n_x, *[int(n) for n in hidden_layers], n_y]
 
 
-def transform_X(X, mean, std, dtype):
-    """Apply the standardization (X − mean) / std (none when ``mean`` is None) and ``dtype`` to a checked X."""
-    if mean is not None:
+def transform_X(X, mean, std, dtype, example_major=False):
+    """Apply the standardization (X − mean) / std (none when ``mean`` is None) and ``dtype`` to a checked X.
+
+    ``example_major``: when this makes a copy of X anyway (standardization, another dtype), the copy
+    is Fortran-ordered, each example one contiguous column, the layout mini-batches gather from
+    (the same numbers; X is never copied only to change its layout).
+
+    Examples
+    --------
+    >>> X = np.arange(6.0).reshape(2, 3)
+    >>> transform_X(X, None, None, np.float32, example_major=True).flags.f_contiguous
+    True
+    >>> transform_X(X, None, None, np.float64, example_major=True) is X  # no copy to make
+    True
+    """
+    order = "F" if example_major else "K"
+    if mean is not None and example_major:
+        centred = np.subtract(X, mean, out=np.empty(X.shape, np.result_type(X, mean, std), order="F"))
+        X = np.divide(centred, std, out=centred)
+    elif mean is not None:
         X = (X - mean) / std
-    return X.astype(dtype, copy=False)
+    return X.astype(dtype, order=order, copy=False) if X.dtype != dtype else X
 
 
 # ---------------------------------------------------------------------- weights, starting point, callbacks
