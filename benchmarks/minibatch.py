@@ -440,7 +440,9 @@ def time_epochs(impls, rounds, pause=0.0):
 
     ``pause`` seconds of sleep (untimed) before every fit: the BLAS (OpenBLAS) and OpenMP (PyTorch)
     worker threads of the fit before spin for a while after their last product, and a fit that
-    starts meanwhile shares the cores with them, as no fit of a user's script does."""
+    starts meanwhile shares the cores with them. The pause times each implementation as it runs
+    after other work (loading, preprocessing); fits back to back (a sweep, cross-validation) start
+    in the spinning state, where denseflow's two-thread copy of X gains nothing."""
     seconds = {impl.name: [] for impl in impls}
     for r in range(rounds):
         for impl in impls if r % 2 == 0 else impls[::-1]:
@@ -570,6 +572,13 @@ def profile(B, dtype, m, threads, top=25, layout="C"):
             f"its matmuls alone {matmuls:.3f} s ({wall / matmuls:.2f}×)\n\n{out.getvalue()}")
 
 
+def _seconds(text):
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}")
+    return value
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="m = 512, one round: seconds (CI)")
@@ -581,7 +590,7 @@ def main(argv=None):
     parser.add_argument("--layout", choices=("C", "F"), default="C",
                         help="X (n_x, m) as a C-ordered copy (fit makes an example-major copy) or as XT.T, "
                              "the peers' memory (Fortran-ordered: no copy)")
-    parser.add_argument("--pause", type=float, default=None,
+    parser.add_argument("--pause", type=_seconds, default=None,
                         help="seconds of (untimed) sleep before every timed fit, so that none starts while the "
                              "previous one's BLAS/OpenMP threads still spin (default 0.3; quick 0)")
     parser.add_argument("--check-m", type=int, default=2048, help="examples of the agreement check")

@@ -355,18 +355,31 @@ def test_example_major_of_a_fortran_ordered_X_is_a_view():
     assert XT.flags.c_contiguous and np.shares_memory(XT, XT_user) and np.array_equal(XT, XT_user)
 
 
-def test_copy_threads_follows_the_blas_limit_in_force():
-    from denseflow.training.threads import _cores
+def test_copy_threads_follows_the_blas_limit_in_force(monkeypatch):
+    import sys
 
-    assert copy_threads() == _cores()
+    from threadpoolctl import threadpool_limits
+
+    import denseflow.training.threads as threads
+
+    monkeypatch.setattr(threads, "_cores", lambda: 4)
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     with blas_threads(1):
         assert copy_threads() == 1
         with blas_threads(3):
             assert copy_threads() == 3
         assert copy_threads() == 1
+    with threadpool_limits(1, user_api="blas"):  # the user's own limit, outside denseflow's blocks
+        assert copy_threads() == 1
+    monkeypatch.delitem(sys.modules, "threadpoolctl")  # as if the user's code never imported it
+    assert copy_threads() == 4
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    assert copy_threads() == 2
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "16")  # OpenBLAS's own first; never more than the cores
+    assert copy_threads() == 4
     with blas_threads(None):
-        assert copy_threads() == _cores()
-    assert copy_threads() == _cores()
+        assert copy_threads() == 4
 
 
 def test_mini_batch_fit_copies_X_with_the_threads_of_the_fit(monkeypatch):
@@ -418,3 +431,16 @@ def test_a_copy_fit_makes_anyway_is_example_major(monkeypatch, standardize, data
     again.fit(X, Y)
     assert layouts[1:] == [False]
     assert all(np.array_equal(fitted.parameters_[k], again.parameters_[k]) for k in fitted.parameters_)
+
+
+def test_float32_adam_with_beta1_near_one_keeps_the_course_order():
+    # G = (1 − β1) dθ would be squared below float32's range where dθ² is not: the unfolded step, bit for bit.
+    rng = np.random.default_rng(4)
+    X = (rng.standard_normal((5, 40)) * 1e-17).astype(np.float32)
+    Y = (rng.random((1, 40)) > 0.5).astype(np.float32)
+    params = initialize_parameters([5, 4, 1], "he", seed=0, dtype="float32")
+    kw = dict(optimizer="adam", beta1=0.999, batch_size=8, num_epochs=2, seed=0, learning_rate=0.01)
+    fast = train(params, X, Y, engine="fast", **kw)
+    reference = train(params, X, Y, engine="reference", **kw)
+    assert all(np.array_equal(fast.parameters[k], reference.parameters[k]) for k in params)
+    assert all(np.array_equal(fast.optimizer_state.s[k], reference.optimizer_state.s[k]) for k in reference.optimizer_state.s)

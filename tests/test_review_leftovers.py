@@ -31,7 +31,7 @@ def _regression():
 
 @pytest.mark.parametrize("kwargs, unit, at", [
     (dict(num_iterations=200), "iteration", 7),                  # full batch: updates
-    (dict(num_epochs=200), "epoch", 7),                          # the user counted epochs
+    (dict(num_epochs=200), "iteration", 7),                      # full batch: an update an epoch, as History says
     (dict(batch_size=16, num_epochs=200), "epoch", 1),           # mini-batches
     (dict(batch_size=16, num_iterations=200), "epoch", 1),       # mini-batches count epochs
 ])
@@ -43,6 +43,7 @@ def test_a_diverged_run_names_the_unit_it_counts(kwargs, unit, at):
               **kwargs)
     err = info.value
     assert (err.unit, err.iteration) == (unit, at)
+    assert err.result.history.unit == unit  # one word for what the run counts
     other = "iteration" if unit == "epoch" else "epoch"
     message = str(err)
     assert f"at {unit} {at} (learning_rate=2)" in message
@@ -74,7 +75,7 @@ def _checkpoint_at(done, **kwargs):
 
 @pytest.mark.parametrize("length, kwargs, unit", [
     ("num_epochs", dict(optimizer="adam", batch_size=32), "epoch"),
-    ("num_epochs", dict(), "epoch"),
+    ("num_epochs", dict(), "iteration"),
     ("num_iterations", dict(), "iteration"),
     ("num_iterations", dict(optimizer="adam", batch_size=32), "epoch"),
 ])

@@ -41,7 +41,7 @@ _FINITE_BLOCK = 1 << 16
 
 
 def all_finite(arr) -> bool:
-    """Whether every entry of the floating array ``arr`` is finite (no NaN, no ±inf).
+    """Whether every entry of the numeric array ``arr`` (or array-like) is finite (no NaN, no ±inf).
 
     ``np.isfinite(arr).all()`` block by block: one pass over ``arr`` without the full-size
     boolean mask (47 MB for a 784 × 60,000 X, whose first touch costs more than the check), and
@@ -53,6 +53,7 @@ def all_finite(arr) -> bool:
     >>> all_finite(np.array([[1.0, 2.0]])), all_finite(np.array([[1.0, np.nan]]))
     (True, False)
     """
+    arr = np.asarray(arr)
     flat = arr.reshape(-1) if arr.flags.c_contiguous else arr.T.reshape(-1) if arr.flags.f_contiguous else None
     if flat is None or flat.size <= _FINITE_BLOCK:
         return bool(np.isfinite(arr).all())

@@ -554,9 +554,9 @@ def train(
     output = get_activation(output_activation, "output_activation", "train")
     loss = get_loss(loss, "loss", "train", output=output)
     n_epochs = num_iterations if num_epochs is None else num_epochs
-    # What the run counts, in the words the user chose: epochs with mini-batches or num_epochs, else
-    # iterations (full-batch updates); and the parameter that set its length.
-    unit = "iteration" if num_epochs is None and batch_size is None else "epoch"
+    # What the run counts, as its History says (history.unit): epochs of mini-batches, else iterations
+    # (full-batch updates, one an epoch); and the parameter the user set its length with.
+    unit = "iteration" if batch_size is None else "epoch"
     length = "num_iterations" if num_epochs is None else "num_epochs"
     _check_training(optimizer, beta1, beta2, epsilon, learning_rate, batch_size, n_epochs, lambd, keep_prob)
     if early_stopping and X_val is None:

@@ -36,6 +36,7 @@ Examples
 from __future__ import annotations
 
 import os
+import sys
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -191,7 +192,9 @@ def copy_threads() -> int:
     """Threads for denseflow's own large copies (the example-major copy of X in mini-batch training).
 
     The count of the :func:`blas_threads` block in force, so a fit that runs its products on one
-    thread copies on one too; outside such a block, the cores this process may use.
+    thread copies on one too. Outside such a block, a limit the user set on BLAS: threadpoolctl's
+    (when the user's code has imported it) or ``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS``; else
+    the cores this process may use.
 
     Examples
     --------
@@ -200,4 +203,19 @@ def copy_threads() -> int:
     1
     """
     limit = _LIMIT.get()
-    return _cores() if limit is None else limit
+    if limit is not None:
+        return limit
+    cores = _cores()
+    if "threadpoolctl" in sys.modules:  # a threadpool_limits block of the user's may be in force
+        from threadpoolctl import threadpool_info
+
+        counts = [int(lib.get("num_threads") or 0) for lib in threadpool_info() if lib.get("user_api") == "blas"]
+        counts = [n for n in counts if n > 0]
+        if counts:
+            return max(1, min(cores, min(counts)))
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        try:
+            return max(1, min(cores, int(os.environ[name])))
+        except (KeyError, ValueError):
+            continue
+    return cores
