@@ -383,21 +383,29 @@ def test_copy_threads_follows_the_blas_limit_in_force(monkeypatch):
 
 
 def test_mini_batch_fit_copies_X_with_the_threads_of_the_fit(monkeypatch):
+    import concurrent.futures
+
     import denseflow.training.fast as fast
 
-    seen = []
-    real = fast.example_major
-    monkeypatch.setattr(fast, "example_major", lambda X, threads=1: seen.append(threads) or real(X, threads))
-    X = np.random.default_rng(2).standard_normal((4, 64))
+    asked, pools = [], []
+    real_threads, real_pool = fast.copy_threads, concurrent.futures.ThreadPoolExecutor
+    monkeypatch.setattr(fast, "copy_threads", lambda: asked.append(real_threads()) or asked[-1])
+    monkeypatch.setattr(fast, "ThreadPoolExecutor", lambda n: pools.append(n) or real_pool(n))
+    X = np.random.default_rng(2).standard_normal((4, 64 * 8))
     Y = (X[:1] > 0).astype(float)
     params = initialize_parameters([4, 3, 1], "he", seed=0)
+    kw = dict(engine="fast", optimizer="adam", batch_size=16, num_epochs=2, seed=0)
+    small = train(params, X, Y, **kw)
+    assert asked == [] and pools == []  # a small X: one thread, and the thread count is never asked
+    monkeypatch.setattr(fast, "_PARALLEL_COPY_BYTES", 1)  # as if X were large
+    monkeypatch.setattr(fast, "_COPY_BLOCK", 64)
     with blas_threads(1):
-        one = train(params, X, Y, engine="fast", optimizer="adam", batch_size=16, num_epochs=2, seed=0)
-    assert seen == [1]  # one copy per fit, on the fit's one thread
+        one = train(params, X, Y, **kw)
+    assert asked == [1] and pools == []  # one copy per fit, on the fit's one thread
     with blas_threads(2):
-        two = train(params, X, Y, engine="fast", optimizer="adam", batch_size=16, num_epochs=2, seed=0)
-    assert seen == [1, 2]
-    assert all(np.array_equal(one.parameters[k], two.parameters[k]) for k in params)
+        two = train(params, X, Y, **kw)
+    assert asked == [1, 2] and pools == [1]  # the main thread and one more
+    assert all(np.array_equal(small.parameters[k], m.parameters[k]) for m in (one, two) for k in params)
 
 
 @pytest.mark.parametrize("standardize, data_dtype, model_dtype, copied", [
@@ -413,7 +421,7 @@ def test_a_copy_fit_makes_anyway_is_example_major(monkeypatch, standardize, data
     layouts = []
     real = fast.example_major
     monkeypatch.setattr(fast, "example_major",
-                        lambda X, threads=1: layouts.append(X.flags.f_contiguous) or real(X, threads))
+                        lambda X, threads=None: layouts.append(X.flags.f_contiguous) or real(X, threads))
     rng = np.random.default_rng(5)
     X = rng.normal(3.0, 2.0, size=(6, 90)).astype(data_dtype)
     Y = (X[:1] > 3).astype(float)

@@ -72,7 +72,7 @@ _PARALLEL_COPY_BYTES = 16 * 2**20
 _COPY_BLOCK = 256
 
 
-def example_major(X, threads=1):
+def example_major(X, threads=None):
     """The examples of X (n_x, m) as contiguous rows: ``XT = Xᵀ`` of shape (m, n_x), C-ordered.
 
     Batches are gathered from XT row by row (one contiguous row per example). A Fortran-ordered X
@@ -85,7 +85,9 @@ def example_major(X, threads=1):
     Parameters
     ----------
     X : ndarray of shape (n_x, m)
-    threads : int, default 1
+    threads : int, optional
+        Default: :func:`denseflow.training.copy_threads`, asked only when X is large enough to
+        split (so a small fit never pays for the question).
 
     Examples
     --------
@@ -108,7 +110,10 @@ def example_major(X, threads=1):
             j = min(i + _COPY_BLOCK, hi)
             XT[i:j] = X[:, i:j].T
 
-    n = max(1, min(int(threads), X.nbytes // _PARALLEL_COPY_BYTES, m // _COPY_BLOCK))
+    n = min(X.nbytes // _PARALLEL_COPY_BYTES, m // _COPY_BLOCK)
+    if n > 1:
+        n = min(n, int(copy_threads() if threads is None else threads))
+    n = max(1, n)
     if n == 1:
         move(0, m)
     else:
@@ -600,7 +605,7 @@ class FastBatchEngine:
             if self._XT is None:
                 # Examples as rows (one contiguous row each): X itself when it is Fortran-ordered
                 # (e.g. the transpose of a scikit-learn (m, n_x) array), else one copy, made once.
-                self._XT = example_major(self.X, copy_threads())
+                self._XT = example_major(self.X)
             np.take(self._XT, index, axis=0, out=sh.XT)
             np.take(self.Y, index, axis=1, out=sh.Y)
             if sh.scale is not None:

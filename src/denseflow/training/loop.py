@@ -796,7 +796,7 @@ def _train_full_batch(parameters, X, Y, hidden, output, loss, learning_rate, num
 
 def _train_epochs(parameters, X, Y, hidden, output, loss, learning_rate, num_epochs, X_val, Y_val, sample_weight,
                   cost_every, callbacks, start, history, engine, best, early_stopping, setup, schedule, batch_size,
-                  shuffle, seed, resume_from, unit="iteration"):
+                  shuffle, seed, resume_from, unit):
     """Epochs of mini-batches (or full batches) with an optimizer, a schedule, L2 and dropout."""
     state = None if resume_from is None else resume_from.optimizer_state
     expected = {"gd": "GradientDescentState", "momentum": "MomentumState", "rmsprop": "RMSpropState",
@@ -821,7 +821,7 @@ def _train_epochs(parameters, X, Y, hidden, output, loss, learning_rate, num_epo
 
 def _epochs(eng, X, Y, hidden, output, loss, learning_rate, num_epochs, X_val, Y_val, sample_weight, cost_every,
             callbacks, start, history, best, early_stopping, setup, schedule, batch_size, shuffle, seed, resume_from,
-            unit="iteration"):
+            unit):
     """The epoch loop of :func:`_train_epochs` on the engine ``eng``."""
     from denseflow.core.regularization import _l2_cost
 
@@ -830,7 +830,7 @@ def _epochs(eng, X, Y, hidden, output, loss, learning_rate, num_epochs, X_val, Y
     if resume_from is not None and resume_from.rng_state is not None and order_rng is not None:
         order_rng.bit_generator.state = resume_from.rng_state["order"]
         dropout_rng.bit_generator.state = resume_from.rng_state["dropout"]
-    history.unit = "iteration" if full else "epoch"
+    history.unit = unit  # train's: "iteration" for full batches, else "epoch"
     if len(history.learning_rates) != len(history.iterations):  # a checkpoint keeps a constant α implicitly
         history.learning_rates = [float(schedule(max(e - 1, 0) if setup.course else e)) for e in history.iterations]
     m = X.shape[1]
