@@ -11,6 +11,9 @@ epoch (building the model, its initialization and input checks included, as a us
 
 * **denseflow**: ``DeepNetwork([784, 256, 128, 1], optimizer="adam", batch_size=B, num_epochs=1,
   dtype=..., seed=0).fit(X, Y)``, the engine ``fit`` uses; X (n_x, m), Y (1, m);
+* **denseflow, NumPy only**: the same ``fit`` with ``DENSEFLOW_NUMBA=0``, as a plain ``pip install
+  denseflow`` trains (Adam's step as 11 NumPy passes instead of numba's one compiled pass, the
+  numbers bit for bit the same; listed when numba is installed, which the ``bench`` extra does);
 * **course functions**: the second course's ``model`` loop over denseflow.core, step by step:
   ``random_mini_batches``, ``model_forward``, ``compute_cost``, ``model_backward``,
   ``update_parameters_with_adam`` (new arrays and dicts for every batch, as the notebook writes
@@ -41,7 +44,7 @@ A disagreement exits with status 1 (``tests/test_bench_minibatch.py`` runs ``--q
 
 Usage::
 
-    python benchmarks/minibatch.py                # the full run (about 2½ minutes on 2 quiet cores)
+    python benchmarks/minibatch.py                # the full run (about 4 minutes on 2 quiet cores)
     python benchmarks/minibatch.py --quick        # seconds: m = 512, one round (what the tests run)
     python benchmarks/minibatch.py --profile      # where denseflow's epoch spends its time (cProfile)
     python benchmarks/minibatch.py --batches 256 --dtypes float32 --rounds 9 --out table.md
@@ -84,6 +87,7 @@ LOSS_AGREEMENT = {"float64": 1e-9, "float32": 1e-4}
 TARGET = 0.8  # denseflow ÷ the faster of PyTorch and scikit-learn
 
 DENSEFLOW, COURSE, TORCH, SKLEARN, MATMULS = "denseflow", "course functions", "PyTorch", "MLPClassifier", "matmuls"
+DENSEFLOW_NUMPY = "denseflow, NumPy only"
 
 
 # ------------------------------------------------------------------------------------- data
@@ -161,6 +165,22 @@ class Denseflow:
         with _environment("DENSEFLOW_NUM_THREADS", str(self.threads)):
             model.fit(self.X, self.Y, initial_parameters=theta0)
         return model.parameters_, model.history_.costs[-1]
+
+
+class DenseflowNumpy(Denseflow):
+    """denseflow's ``fit`` with ``DENSEFLOW_NUMBA=0``: Adam's step as NumPy's 11 passes, as a plain
+    ``pip install denseflow`` (without the ``fast`` extra) trains. Listed only when numba is installed
+    (else the row above is this one)."""
+
+    name = DENSEFLOW_NUMPY
+
+    @staticmethod
+    def available():
+        return Denseflow.available() and _numba_version() is not None
+
+    def fit(self, epochs=1, shuffle=True, theta0=None, adam=ADAM):
+        with _environment("DENSEFLOW_NUMBA", "0"):
+            return super().fit(epochs, shuffle, theta0, adam)
 
 
 class CourseFunctions:
@@ -337,10 +357,21 @@ class Matmuls:
         return None, None
 
 
-IMPLEMENTATIONS = [Denseflow, CourseFunctions, TorchLoop, Sklearn, Matmuls]
+IMPLEMENTATIONS = [Denseflow, DenseflowNumpy, CourseFunctions, TorchLoop, Sklearn, Matmuls]
 
 
 # ---------------------------------------------------------------------------------- helpers
+
+
+def _numba_version():
+    """numba's version when denseflow's fit would use it (installed, loadable, not turned off), else None."""
+    from denseflow.training.kernels import step_kernel
+
+    try:
+        kernel = step_kernel("adam_folded", 10**6)
+    except (ImportError, ValueError):
+        return None
+    return sys.modules["numba"].__version__ if kernel is not None else None
 
 
 def _importable(module):
@@ -481,7 +512,7 @@ def run(batches, dtypes, m, rounds, threads, m_check, names=None, warmup=True, l
 
 # ------------------------------------------------------------------------------------ report
 
-COLUMNS = [DENSEFLOW, COURSE, TORCH, SKLEARN, MATMULS]
+COLUMNS = [DENSEFLOW, DENSEFLOW_NUMPY, COURSE, TORCH, SKLEARN, MATMULS]
 
 
 def ratios(row):
@@ -506,15 +537,24 @@ def paired_ratio(row):
     return statistics.median(o / min(p[r] for p in peers) for r, o in enumerate(ours))
 
 
+def _numpy_only_ratio(row):
+    """denseflow without numba ÷ the faster peer (ratio of medians), or nan when not measured."""
+    t = row["seconds"]
+    peers = [t[k] for k in (TORCH, SKLEARN) if k in t]
+    return t[DENSEFLOW_NUMPY] / min(peers) if DENSEFLOW_NUMPY in t and peers else math.nan
+
+
 def format_row(row):
     t = row["seconds"]
     cells = [f"{t[k]:.3f}" if k in t else "—" for k in COLUMNS]
     if DENSEFLOW in t:
         cells[0] = f"**{cells[0]}**"
     vs_peer, vs_matmuls = ratios(row)
-    short = {COURSE: "course", TORCH: "torch", SKLEARN: "MLP"}
+    short = {COURSE: "course", TORCH: "torch", SKLEARN: "MLP", DENSEFLOW_NUMPY: "NumPy-only"}
     agree = [f"{short[name]} {difference:.0e}" for name, (difference, _) in row["agreement"].items()]
+    numpy_only = _numpy_only_ratio(row)
     return (f"| {row['batch']} | {row['dtype']} | {' | '.join(cells)} | {vs_peer:.2f} | {paired_ratio(row):.2f} | "
+            f"{'—' if math.isnan(numpy_only) else f'{numpy_only:.2f}'} | "
             f"{vs_matmuls:.2f} | "
             f"{', '.join(agree)} | {row['load']:.1f} |")
 
@@ -523,19 +563,25 @@ def report(rows, args, started, load0, threads):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench import machine
 
-    header = ["| batch | dtype | denseflow `fit` | course functions | PyTorch | MLPClassifier | matmuls alone | "
-              "÷ best peer | ÷ best peer, paired | ÷ matmuls | θ agrees (check) | load |", "|" + "---|" * 12]
+    header = ["| batch | dtype | denseflow `fit` | denseflow, NumPy only | course functions | PyTorch | MLPClassifier | "
+              "matmuls alone | ÷ best peer | ÷ best peer, paired | NumPy only ÷ best peer | ÷ matmuls | "
+              "θ agrees (check) | load |", "|" + "---|" * 14]
     targets = []
     for row in rows:
         vs_peer, _ = ratios(row)
         who = DENSEFLOW if DENSEFLOW in row["seconds"] else f"{COURSE} (stand-in: DeepNetwork has no optimizer yet)"
         verdict = "met" if vs_peer <= TARGET else f"missed by {vs_peer / TARGET:.2f}×"
+        numpy_only = _numpy_only_ratio(row)
+        without = "" if math.isnan(numpy_only) else f"; without numba: {numpy_only:.2f}"
         targets.append(f"- batch {row['batch']}, {row['dtype']}: {who} ÷ the faster of PyTorch and MLPClassifier "
-                       f"= {vs_peer:.2f} (target ≤ {TARGET}: {verdict}; paired by round: {paired_ratio(row):.2f})")
+                       f"= {vs_peer:.2f} (target ≤ {TARGET}: {verdict}; paired by round: {paired_ratio(row):.2f}"
+                       f"{without})")
     command = " ".join(["python benchmarks/minibatch.py", *args.argv])
     note = " Quick mode: tiny m, one round: shows the suite runs; the times mean nothing." if args.quick else ""
     return "\n".join([
-        "#### Machine", "", *machine(), f"- threads for every library: {threads}", "",
+        "#### Machine", "", *machine(), f"- threads for every library: {threads}",
+        f"- numba: {_numba_version() or 'not used (not installed, or DENSEFLOW_NUMBA=0)'} (denseflow's compiled "
+        f"Adam step; the column 'denseflow, NumPy only' sets DENSEFLOW_NUMBA=0)", "",
         f"Command: `{command}`", "",
         f"m = {args.m:,}, X {args.layout}-ordered; {args.rounds} rounds, median seconds per one-epoch fit, "
         f"{args.pause:g} s pause before each; load average {load0:.2f} at start, "

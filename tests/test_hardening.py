@@ -487,3 +487,20 @@ def test_item17_readme_speed_table_matches_the_benchmark_results():
             for dtype, text in zip(("float64", "float32"), cell.split("/")):
                 shown, decimals = float(text), _decimals(text)[0]
                 assert abs(shown - table[(workload, dtype)][column]) <= 0.5 * 10 ** -decimals + 1e-9, (row, column)
+
+
+def test_item17_readme_minibatch_table_matches_the_benchmark_results():
+    # README's mini-batch Adam table = the first table of RESULTS.md's "Results of this version".
+    readme = _readme_table("Seconds per epoch of mini-batch Adam")
+    results = _first_table((ROOT / "benchmarks" / "RESULTS.md").read_text(), "### Results of this version")
+    header = results[0]
+    columns = ["denseflow `fit`", "denseflow, NumPy only", "PyTorch", "MLPClassifier", "÷ best peer",
+               "NumPy only ÷ best peer"]
+    index = [header.index(c) for c in columns]
+    table = {(row[0], row[1]): [float(row[i].strip("*")) for i in index] for row in results[1:]}
+    assert readme[0][:2] == ["batch", "dtype"] and readme[0][2:] == columns
+    assert [(row[0], row[1]) for row in readme[1:]] == list(table)
+    for row in readme[1:]:
+        for column, text in enumerate(row[2:]):
+            shown, decimals = float(text.strip("*")), _decimals(text)[0]
+            assert abs(shown - table[(row[0], row[1])][column]) <= 0.5 * 10 ** -decimals + 1e-9, (row, column)

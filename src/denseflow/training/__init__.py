@@ -12,6 +12,9 @@ module          holds
                 :class:`FastBatchEngine`: mini-batches, momentum/RMSprop/Adam, L2 and dropout
                 on buffers allocated once per batch shape, bit for bit (Adam outside course
                 mode: its folded step, equal to rounding)
+``kernels``     :func:`step_kernel`: the mini-batch optimizer step in one compiled pass (numba,
+                optional: ``pip install "denseflow[fast]"``), bit for bit the NumPy passes
+                (``DENSEFLOW_NUMBA``)
 ``stacked``     :func:`train_stacked`: K models of one architecture (learning rates, seeds) at once
 ``threads``     :func:`choose_threads` / :func:`blas_threads`: BLAS threads for small products and
                 busy machines (``DENSEFLOW_NUM_THREADS``)

@@ -54,6 +54,7 @@ from scipy.special import expit
 
 from denseflow.core.losses import cost_of, output_dZ
 from denseflow.core.propagation import num_layers
+from denseflow.training.kernels import step_kernel
 from denseflow.training.threads import copy_threads
 
 __all__ = ["FastEngine", "FastBatchEngine", "supports", "batch_supports", "example_major", "SUPPORTED_HIDDEN"]
@@ -476,6 +477,8 @@ class FastBatchEngine:
     bit (the matrix products are the same BLAS calls on the same shapes) — except Adam outside
     course mode, whose step is folded (:meth:`_adam_folded`: 11 passes over θ instead of 15, the
     same rule, equal to rounding; with ``course=True`` Adam keeps the course's order bit for bit).
+    With numba installed, the optimizer step of a large network runs as one compiled pass with
+    the same numbers bit for bit (:mod:`denseflow.training.kernels`).
 
     Dropout with tanh or sigmoid hidden units needs g'(Z) from the undropped A: those train with
     the reference engine (:func:`batch_supports`).
@@ -538,6 +541,10 @@ class FastBatchEngine:
         # (Not in float32 with β₁ near 1: G = (1 − β₁) dθ would be squared below float32's range
         # where dθ² is not.)
         self._folded = name == "adam" and not setup.course and not (dtype == np.float32 and setup.beta1 > 0.99)
+        # The same step in one compiled pass, bit for bit, where numba is installed and the network
+        # is large enough to gain (:mod:`denseflow.training.kernels`).
+        kernel = "adam_folded" if self._folded else "nesterov" if name == "momentum" and setup.nesterov else name
+        self._kernel = step_kernel(kernel, total)
         self.fast_cost = (loss.name == "binary_cross_entropy" and output.name == "sigmoid"
                           and bool(np.all((self.Y == 0) | (self.Y == 1))))
         self._flip_all = (1 - 2 * self.Y) if self.fast_cost else None
@@ -761,10 +768,34 @@ class FastBatchEngine:
         """The optimizer's step on the flat buffers: in the reference's order of operations, or
         (Adam outside course mode) the folded step of :meth:`_adam_folded`."""
         self.t += 1
-        if self._folded:
+        if self._kernel is not None:
+            self._compiled_step(alpha, self.t)
+        elif self._folded:
             self._adam_folded(alpha, self.t)
         else:
             self._step(self._part, alpha, self.t)
+
+    def _compiled_step(self, alpha, t):
+        """The step of :meth:`_adam_folded` or :meth:`_step` as one compiled loop (numba), bit for bit.
+
+        The scalars go in the buffers' dtype, as NumPy's ufuncs cast a Python float for a float32
+        array; the loop leaves dθ as it was (the passes overwrite it, and nobody reads it after)."""
+        setup, cast = self.setup, self._theta.dtype.type
+        theta, g, v, s = self._theta, self._grad, self._v, self._s
+        b1, b2, name = setup.beta1, setup.beta2, setup.optimizer
+        if self._folded:
+            c2 = math.sqrt(1.0 - b2**t)
+            self._kernel(theta, g, v, s, cast(b1), cast(b2), cast((1.0 - b2) / ((1.0 - b1) * (1.0 - b1))),
+                         cast(setup.epsilon * c2), cast(alpha * c2 / (1.0 - b1**t)))
+        elif name == "gd":
+            self._kernel(theta, g, cast(alpha))
+        elif name == "momentum":  # and Nesterov's look-ahead: the kernel was chosen by setup.nesterov
+            self._kernel(theta, g, v, cast(b1), cast(1 - b1), cast(alpha))
+        elif name == "rmsprop":
+            self._kernel(theta, g, s, cast(b2), cast(1 - b2), cast(setup.epsilon), cast(alpha))
+        else:  # the course's Adam
+            self._kernel(theta, g, v, s, cast(b1), cast(1 - b1), cast(b2), cast(1 - b2), cast(1 - b1**t),
+                         cast(1 - b2**t), cast(setup.epsilon), cast(alpha))
 
     def _adam_folded(self, alpha, t):
         """Adam with its constants folded: 11 passes over θ instead of 15.
@@ -775,7 +806,9 @@ class FastBatchEngine:
         s := β₂ s + ((1 − β₂)/(1 − β₁)²) G², θ := θ − (α c₂ / (1 − β₁ᵗ)) · v / (√s + ε c₂): the same
         v, s and θ up to rounding (~1e-16 relative per step in float64), as PyTorch and
         MLPClassifier write their own forms. NumPy's ufuncs only: SciPy's BLAS is a second OpenBLAS
-        whose threads fight NumPy's.
+        whose threads fight NumPy's. Where numba is installed and the network is large enough
+        (:mod:`denseflow.training.kernels`), :meth:`_compiled_step` runs the same 11 passes
+        element by element in one loop instead, bit for bit, about 6× faster.
         """
         setup = self.setup
         b1, b2 = setup.beta1, setup.beta2
