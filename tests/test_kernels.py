@@ -171,6 +171,10 @@ def test_the_engine_takes_its_step_s_kernel_for_a_large_network_only(monkeypatch
     assert engine(large, course=True)._kernel is _numba.adam  # the course's order of operations
     assert engine(large, optimizer="rmsprop")._kernel is _numba.rmsprop
     assert engine(large, optimizer="gd")._kernel is _numba.gd
+    assert engine(large, optimizer="momentum")._kernel is _numba.momentum
+    nesterov = FastBatchEngine(initialize_parameters(large, "he", seed=0), X, Y, *_functions(),
+                               0.01, None, _setup(optimizer="momentum", nesterov=True))
+    assert nesterov._kernel is _numba.nesterov
     monkeypatch.setenv("DENSEFLOW_NUMBA", "0")
     assert engine(large)._kernel is None
 
@@ -179,7 +183,8 @@ def test_the_setting_and_the_name_are_read_and_checked():
     assert kernel_setting({}) == "auto"
     assert [kernel_setting({"DENSEFLOW_NUMBA": v}) for v in ("1", "ON", " off ", "0", "auto", "")] == [
         "on", "on", "off", "off", "auto", "auto"]
-    with pytest.raises(ValueError, match=r"DENSEFLOW_NUMBA must be 'auto', '1' \(on\) or '0' \(off\)\. Got 'fast'"):
+    with pytest.raises(ValueError, match=r"DENSEFLOW_NUMBA must be 'auto', '1' \(on\) or '0' \(off\) \(also "
+                                         r"accepted: 'on', 'true', 'yes', 'off', 'false', 'no'\)\. Got 'fast'"):
         kernel_setting({"DENSEFLOW_NUMBA": "fast"})
     assert step_kernel("adam", 10**9, environ={"DENSEFLOW_NUMBA": "0"}) is None
     with pytest.raises(ValueError, match=r"name must be one of 'gd', 'momentum', 'nesterov', 'rmsprop', 'adam', "
@@ -208,7 +213,8 @@ def test_a_numba_that_cannot_be_loaded_warns_once_and_trains_with_the_passes(mon
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object())  # "installed" ...
     monkeypatch.setattr(importlib, "import_module", numba_for_another_numpy)  # ... but the import fails
     monkeypatch.setattr(kernels, "_loaded", None)
-    with pytest.warns(RuntimeWarning, match=r"numba is installed but could not be loaded \(ImportError: Numba needs "
+    monkeypatch.setattr(kernels, "_warned", False)
+    with pytest.warns(RuntimeWarning, match=r"numba is installed but could not be used \(ImportError: Numba needs "
                                             r"NumPy 2\.4 or less\. Got NumPy 9\.0\.\); "
                                             r"denseflow's mini-batch engine uses NumPy's passes instead"):
         assert step_kernel("adam_folded", 10**6, environ={}) is None
@@ -218,7 +224,7 @@ def test_a_numba_that_cannot_be_loaded_warns_once_and_trains_with_the_passes(mon
         warnings.simplefilter("error")
         assert step_kernel("adam_folded", 10**6, environ={}) is None  # once
     with pytest.raises(ImportError, match=r"DENSEFLOW_NUMBA=1 asks for numba's compiled kernels, but numba could "
-                                          r"not be loaded \(ImportError"):
+                                          r"not be used \(ImportError"):
         step_kernel("gd", 10, environ={"DENSEFLOW_NUMBA": "1"})
 
 
@@ -234,3 +240,160 @@ def test_numba_is_imported_only_by_a_large_adam_fit():
     env = {k: v for k, v in __import__("os").environ.items() if k != "DENSEFLOW_NUMBA"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     assert out.split() == ["False", "True"]
+
+
+def _functions():
+    from denseflow.core.activations import get_activation
+    from denseflow.core.losses import get_loss
+
+    return get_activation("relu"), get_activation("sigmoid"), get_loss("binary_cross_entropy")
+
+
+def _setup(**kw):
+    from denseflow.training import TrainingSetup
+
+    return TrainingSetup(**kw)
+
+
+def test_a_failed_load_under_on_still_warns_once_under_auto(monkeypatch):
+    import importlib
+    import importlib.util
+
+    def broken(name, *args):
+        raise ImportError("no")
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object())
+    monkeypatch.setattr(importlib, "import_module", broken)
+    monkeypatch.setattr(kernels, "_loaded", None)
+    monkeypatch.setattr(kernels, "_warned", False)
+    with pytest.raises(ImportError, match="could not be used"):
+        step_kernel("gd", 10, environ={"DENSEFLOW_NUMBA": "on"})
+    with pytest.warns(RuntimeWarning, match=r"could not be used \(ImportError: no\)"):
+        assert step_kernel("gd", 10**6, environ={}) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.longdouble])
+def test_only_float32_and_float64_networks_get_a_kernel(monkeypatch, dtype):
+    assert step_kernel("adam_folded", 10**6, dtype, environ={"DENSEFLOW_NUMBA": "1"}) is None
+    monkeypatch.setenv("DENSEFLOW_NUMBA", "1")
+    X = np.random.default_rng(0).standard_normal((300, 40)).astype(dtype)
+    Y = (X[:1] > 0).astype(dtype)
+    params = initialize_parameters([300, 120, 1], "he", seed=0, dtype=dtype)  # 36,241 ≥ MIN_PARAMETERS
+    engine = FastBatchEngine(params, X, Y, *_functions(), 0.01, None, _setup(optimizer="adam"))
+    assert engine._kernel is None and engine.dtype == dtype
+    result = train(params, X, Y, optimizer="adam", epsilon=1e-3, batch_size=16, learning_rate=0.01, num_epochs=2,
+                   seed=0, engine="fast")  # (ε = 1e-8 is 0 in float16)
+    assert result.parameters["W1"].dtype == dtype and np.isfinite(result.history.costs).all()
+
+
+@needs_numba
+def test_a_float64_learning_rate_from_a_custom_schedule_keeps_float32_bit_identical(monkeypatch):
+    schedule = lambda epoch: np.float64(0.01) / np.float64(1 + epoch)  # noqa: E731  (a NumPy float64, not float)
+    compiled = _fit(monkeypatch, "1", "float32", learning_rate_schedule=schedule)
+    passes = _fit(monkeypatch, "0", "float32", learning_rate_schedule=schedule)
+    assert compiled.history.costs == passes.history.costs
+    assert compiled.history.learning_rates == [0.01 / (1 + e) for e in range(4)]
+    for k in passes.parameters:
+        assert compiled.parameters[k].dtype == np.float32
+        np.testing.assert_array_equal(compiled.parameters[k], passes.parameters[k], err_msg=k)
+
+
+def _failing_kernel(*args):
+    raise TypeError("Failed in nopython mode pipeline (step: nopython frontend)")  # numba's TypingError is one
+
+
+@needs_numba
+@pytest.mark.parametrize("optimizer", ["adam", "momentum"])
+def test_a_kernel_that_fails_to_compile_gives_way_to_the_passes_with_one_warning(monkeypatch, optimizer):
+    X = np.random.default_rng(0).standard_normal((300, 40))
+    Y = (X[:1] > 0) * 1.0
+
+    def run(kernel):
+        engine = FastBatchEngine(initialize_parameters([300, 120, 1], "he", seed=0), X, Y, *_functions(), 0.01,
+                                 None, _setup(optimizer=optimizer))
+        engine._kernel = kernel
+        for _ in range(3):
+            engine._grad[...] = np.linspace(-1, 1, engine._grad.size)
+            engine._update(0.01)
+        return engine
+
+    monkeypatch.setattr(kernels, "_loaded", None)
+    monkeypatch.setattr(kernels, "_warned", False)
+    monkeypatch.delenv("DENSEFLOW_NUMBA", raising=False)
+    with pytest.warns(RuntimeWarning, match=r"numba is installed but could not be used \(TypeError: Failed in "
+                                            r"nopython mode"):
+        failed = run(_failing_kernel)
+    passes = run(None)
+    assert failed._kernel is None and failed.t == passes.t == 3
+    np.testing.assert_array_equal(failed._theta, passes._theta)
+    np.testing.assert_array_equal(failed._v, passes._v)
+    assert step_kernel("gd", 10**6, environ={}) is None  # later engines take the passes, without a warning
+    monkeypatch.setattr(kernels, "_loaded", None)
+    monkeypatch.setenv("DENSEFLOW_NUMBA", "1")
+    with pytest.raises(RuntimeError, match=r"DENSEFLOW_NUMBA=1 asks for numba's compiled kernels, but numba could "
+                                           r"not compile one \(TypeError: Failed in nopython mode"):
+        run(_failing_kernel)
+
+
+_STEPS = [  # (kernel, TrainingSetup fields): each step of the engine's NumPy passes
+    ("gd", {"optimizer": "gd"}), ("momentum", {"optimizer": "momentum"}),
+    ("nesterov", {"optimizer": "momentum", "nesterov": True}), ("rmsprop", {"optimizer": "rmsprop"}),
+    ("adam", {"optimizer": "adam", "course": True}), ("adam_folded", {"optimizer": "adam"}),
+]
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kernel, fields", _STEPS, ids=[k for k, _ in _STEPS])
+def test_each_kernel_is_the_engine_s_passes_on_the_buffers_bit_for_bit(dtype, kernel, fields):
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(len(kernel))
+    n = 70_001
+    scale = lambda: 10.0 ** rng.uniform(-12, 2, n)  # noqa: E731
+    theta, g, v = ((rng.standard_normal(n) * scale()).astype(dtype) for _ in range(3))
+    s = (np.abs(rng.standard_normal(n)) * scale() ** 2).astype(dtype)
+    g[:5], s[:5], v[:5] = 0.0, 0.0, 0.0  # zeros: √0 + ε, 0 · α
+    setup = _setup(beta1=0.8, beta2=0.99, epsilon=1e-7, **fields)
+    folded = kernel == "adam_folded"
+
+    def engine(step):
+        buffers = [x.copy() for x in (theta, g, np.empty_like(theta), v, s)]
+        return SimpleNamespace(setup=setup, _folded=folded, _kernel=step, _part=tuple(buffers),
+                               _theta=buffers[0], _grad=buffers[1], _v=buffers[3], _s=buffers[4])
+
+    compiled, passes = engine(step_kernel(kernel, n, dtype, environ={"DENSEFLOW_NUMBA": "1"})), engine(None)
+    for t in (1, 2, 50):
+        compiled._grad[...], passes._grad[...] = g, g
+        FastBatchEngine._compiled_step(compiled, 0.003, t)
+        with np.errstate(all="ignore"):
+            if folded:
+                FastBatchEngine._adam_folded(passes, 0.003, t)
+            else:
+                FastBatchEngine._step(passes, passes._part, 0.003, t)
+        for name in ("_theta", "_v", "_s"):
+            a, b = getattr(compiled, name), getattr(passes, name)
+            if name == "_v" and fields["optimizer"] in ("gd", "rmsprop") or name == "_s" and fields["optimizer"] in (
+                    "gd", "momentum"):
+                continue  # a buffer this optimizer does not use
+            assert a.dtype == dtype
+            np.testing.assert_array_equal(a, b, err_msg=f"{name} at t={t}")
+        assert not np.array_equal(compiled._theta, theta)
+
+
+@needs_numba
+def test_without_a_writable_cache_the_kernels_compile_per_process(monkeypatch):
+    import numba
+
+    from denseflow.training import _numba
+
+    real = numba.njit
+
+    def njit(**options):
+        if options.get("cache"):
+            raise RuntimeError("cannot cache function 'f': no locator available for file '<stdin>'")
+        return real(**options)
+
+    monkeypatch.setattr(_numba.numba, "njit", njit)
+    doubled = _numba._jit(lambda x: 2 * x)
+    assert doubled(21) == 42

@@ -867,7 +867,9 @@ def _epochs(eng, X, Y, hidden, output, loss, learning_rate, num_epochs, X_val, Y
     completed = num_epochs
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(start, num_epochs):
-            alpha = schedule(max(epoch - 1, 0) if course else epoch)
+            # a Python float: NumPy computes a float32 network's step in float32 with it (a NumPy
+            # float64 from a custom schedule would make the step float64, and not what the kernels compute)
+            alpha = float(schedule(max(epoch - 1, 0) if course else epoch))
             record = epoch % cost_every == 0 or epoch == last
             if full:
                 perm = None
