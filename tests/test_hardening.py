@@ -504,3 +504,28 @@ def test_item17_readme_minibatch_table_matches_the_benchmark_results():
         for column, text in enumerate(row[2:]):
             shown, decimals = float(text.strip("*")), _decimals(text)[0]
             assert abs(shown - table[(row[0], row[1])][column]) <= 0.5 * 10 ** -decimals + 1e-9, (row, column)
+
+
+def test_item17_readme_minibatch_ranges_are_those_of_every_recorded_run():
+    # README's "Over the runs recorded in RESULTS.md" ranges = the extremes of RESULTS.md's table of
+    # every run with the compiled step (ratio to the faster peer, the NumPy-only ratio in brackets).
+    runs = _first_table((ROOT / "benchmarks" / "RESULTS.md").read_text(), "**Every run with the compiled step**")
+    assert runs[0][1:5] == ["batch 64, float64", "batch 256, float64", "batch 64, float32", "batch 256, float32"]
+
+    def column(i, bracketed=False):
+        cells = [row[i] for row in runs[1:] if row[i] != "—"]
+        return [_numbers(c)[1 if bracketed else 0] for c in cells]
+
+    f32, word = column(3) + column(4), {6: "six", 7: "seven", 8: "eight"}
+    assert len(column(3)) == len(column(4))
+    expected = [
+        f"{min(column(1)):.2f}–{max(column(1)):.2f} (batch 64, float64; {word[len(column(1))]} runs",
+        f"{min(column(2)):.2f}–{max(column(2)):.2f} (batch 256, float64; {word[len(column(2))]} runs",
+        f"{min(f32):.2f}–{max(f32):.2f} (float32; {word[len(column(3))]} runs)",
+        f"Without numba batch 64 in float64 is {min(column(1, True)):.2f}–{max(column(1, True)):.2f}",
+    ]
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    for text in expected:
+        assert text in readme, text
+    assert sum(r > 0.8 for r in column(2)) == 2  # "the two misses"
+    assert "the two misses" in readme

@@ -767,7 +767,8 @@ class FastBatchEngine:
 
     def _update(self, alpha):
         """The optimizer's step on the flat buffers: in the reference's order of operations, or
-        (Adam outside course mode) the folded step of :meth:`_adam_folded`."""
+        (Adam outside course mode) the folded step of :meth:`_adam_folded`; as one compiled pass
+        (:meth:`_compiled_step`) where the engine has a kernel."""
         self.t += 1
         if self._kernel is not None and self._kernel_ran:
             self._compiled_step(alpha, self.t)
