@@ -153,14 +153,9 @@ def test_the_engine_takes_its_step_s_kernel_for_a_large_network_only(monkeypatch
     monkeypatch.delenv("DENSEFLOW_NUMBA", raising=False)
     X, Y = np.zeros((300, 8)), np.zeros((1, 8))
 
-    def engine(dims, optimizer="adam", course=False):
-        from denseflow.core.activations import get_activation
-        from denseflow.core.losses import get_loss
-        from denseflow.training import TrainingSetup
-
-        setup = TrainingSetup(optimizer=optimizer, course=course)
-        return FastBatchEngine(initialize_parameters(dims, "he", seed=0), X, Y, get_activation("relu"),
-                               get_activation("sigmoid"), get_loss("binary_cross_entropy"), 0.01, None, setup)
+    def engine(dims, optimizer="adam", **setup):
+        return FastBatchEngine(initialize_parameters(dims, "he", seed=0), X, Y, *_functions(), 0.01, None,
+                               _setup(optimizer=optimizer, **setup))
 
     from denseflow.training import _numba
 
@@ -172,9 +167,7 @@ def test_the_engine_takes_its_step_s_kernel_for_a_large_network_only(monkeypatch
     assert engine(large, optimizer="rmsprop")._kernel is _numba.rmsprop
     assert engine(large, optimizer="gd")._kernel is _numba.gd
     assert engine(large, optimizer="momentum")._kernel is _numba.momentum
-    nesterov = FastBatchEngine(initialize_parameters(large, "he", seed=0), X, Y, *_functions(),
-                               0.01, None, _setup(optimizer="momentum", nesterov=True))
-    assert nesterov._kernel is _numba.nesterov
+    assert engine(large, optimizer="momentum", nesterov=True)._kernel is _numba.nesterov
     monkeypatch.setenv("DENSEFLOW_NUMBA", "0")
     assert engine(large)._kernel is None
 

@@ -545,7 +545,6 @@ class FastBatchEngine:
         # is large enough to gain (:mod:`denseflow.training.kernels`).
         kernel = "adam_folded" if self._folded else "nesterov" if name == "momentum" and setup.nesterov else name
         self._kernel = step_kernel(kernel, total, dtype)
-        self._kernel_ran = False  # a kernel that fails (to compile) at its first call gives way to the passes
         self.fast_cost = (loss.name == "binary_cross_entropy" and output.name == "sigmoid"
                           and bool(np.all((self.Y == 0) | (self.Y == 1))))
         self._flip_all = (1 - 2 * self.Y) if self.fast_cost else None
@@ -770,21 +769,13 @@ class FastBatchEngine:
         (Adam outside course mode) the folded step of :meth:`_adam_folded`; as one compiled pass
         (:meth:`_compiled_step`) where the engine has a kernel."""
         self.t += 1
-        if self._kernel is not None and self._kernel_ran:
-            self._compiled_step(alpha, self.t)
-        elif self._kernel is not None:
-            try:  # numba types and compiles the kernel here; a failure leaves the buffers as they were
+        if self._kernel is not None:
+            try:  # numba types and compiles the kernel at its first call: only that can raise, before it runs
                 self._compiled_step(alpha, self.t)
+                return
             except Exception as error:
                 self._kernel = None
-                kernel_failed(error)  # a warning (or, with DENSEFLOW_NUMBA=1, a RuntimeError) ...
-                self._update_with_passes(alpha)  # ... and NumPy's passes, the same numbers
-            else:
-                self._kernel_ran = True
-        else:
-            self._update_with_passes(alpha)
-
-    def _update_with_passes(self, alpha):
+                kernel_failed(error)  # a warning (or, with DENSEFLOW_NUMBA=1, a RuntimeError), then the passes
         if self._folded:
             self._adam_folded(alpha, self.t)
         else:
